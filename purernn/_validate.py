@@ -1,0 +1,133 @@
+"""Argument checks used at the public entry points (never inside kernels).
+
+Every message follows one template: `` `arg` must be <constraint>; got <value>. <hint> ``
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import ValidationError
+
+__all__ = [
+    "fail",
+    "check_choice",
+    "check_number",
+    "check_int",
+    "check_array",
+    "as_generator",
+]
+
+
+def fail(arg: str, constraint: str, got, hint: str = "") -> None:
+    """Raise the standard :class:`ValidationError` for argument `arg`."""
+    msg = f"`{arg}` must be {constraint}; got {got!r}."
+    if hint:
+        msg += " " + hint
+    raise ValidationError(msg)
+
+
+def check_choice(arg: str, value, choices) -> None:
+    """`value` must be one of `choices` (a registry's names)."""
+    if not isinstance(value, str) or value not in choices:
+        fail(arg, "one of " + ", ".join(repr(c) for c in sorted(choices)), value)
+
+
+def check_number(arg: str, value, *, lo=None, hi=None, lo_open=False, hi_open=False) -> float:
+    """A finite real number in the given (optionally open) interval; returns it as float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        fail(arg, "a finite real number", value)
+    value = float(value)
+    left = "(" if lo_open else "["
+    right = ")" if hi_open else "]"
+    interval = f"in {left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"
+    if lo is not None and (value < lo or (lo_open and value == lo)):
+        fail(arg, interval, value)
+    if hi is not None and (value > hi or (hi_open and value == hi)):
+        fail(arg, interval, value)
+    return value
+
+
+def check_int(arg: str, value, *, lo=None, hi=None) -> int:
+    """An integer (not bool) in [lo, hi]; returns it as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        fail(arg, "an integer", value)
+    value = int(value)
+    if lo is not None and value < lo:
+        fail(arg, f"an integer >= {lo}", value)
+    if hi is not None and value > hi:
+        fail(arg, f"an integer <= {hi}", value)
+    return value
+
+
+def _shape_str(shape, names) -> str:
+    parts = []
+    for i, s in enumerate(shape):
+        name = names[i] if names and i < len(names) else None
+        if s is None:
+            parts.append(name or "any")
+        else:
+            parts.append(f"{name}={s}" if name else str(s))
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def check_array(
+    arg: str,
+    value,
+    *,
+    shape=None,
+    names=None,
+    dtype=None,
+    finite: bool = True,
+    hint: str = "",
+) -> np.ndarray:
+    """Convert `value` to a C-contiguous array and check it.
+
+    Parameters
+    ----------
+    shape : tuple of int or None
+        Expected shape; ``None`` entries match any size.
+    names : tuple of str
+        Names of the axes, used in the message (e.g. ``("n_trials", "n_steps", "n_in")``).
+    dtype : numpy dtype or None
+        Target dtype. Real numeric input is converted to it; complex, object, string or
+        boolean input (where a float is wanted) is refused.
+    finite : bool
+        Refuse NaN and infinity.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception:  # pragma: no cover - exotic inputs
+        fail(arg, "an array", type(value).__name__)
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        if arr.dtype.kind not in "fiu":
+            fail(arg, f"a real numeric array (converted to {np.dtype(dtype).name})", f"dtype {arr.dtype}")
+    if shape is not None:
+        if arr.ndim != len(shape):
+            fail(
+                arg,
+                f"a {len(shape)}-d array of shape {_shape_str(shape, names)}",
+                f"{arr.ndim}-d array of shape {arr.shape}",
+                hint,
+            )
+        if any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            fail(arg, f"an array of shape {_shape_str(shape, names)}", arr.shape, hint)
+    if dtype is not None:
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+    else:
+        arr = np.ascontiguousarray(arr)
+    if finite and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        fail(arg, "finite (no NaN or inf)", f"an array with {n_bad} non-finite entries")
+    return arr
+
+
+def as_generator(rng) -> np.random.Generator:
+    """`rng` may be a Generator, a SeedSequence, an int seed or None (fresh entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)) and not isinstance(rng, bool):
+        return np.random.default_rng(rng)
+    fail("rng", "a numpy.random.Generator, an int seed or None", rng)

@@ -1,0 +1,130 @@
+"""The task interface shared by every task (SPEC section 3).
+
+A task is a frozen, keyword-only dataclass holding its timing and noise. It draws trials
+with :meth:`Task.sample` and judges a network's output with :meth:`Task.score`. Tasks
+need only NumPy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._validate import as_generator, check_int
+
+__all__ = ["Batch", "Task"]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch of trials, trial-major.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n_trials, n_steps, n_in)
+        Inputs, noise included.
+    y : ndarray, shape (n_trials, n_steps, n_out)
+        Targets.
+    mask : ndarray, shape (n_trials, n_steps, n_out)
+        Loss weights (0 where the output is free, 1 where it is judged).
+    info : dict of str -> ndarray, each of shape (n_trials, ...)
+        Per-trial conditions (e.g. ``"bits"``, ``"coherence"``, ``"condition"``).
+        ``info["condition"]`` is an int label per trial used to group trials in plots.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_trials(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def n_steps(self) -> int:
+        return self.x.shape[1]
+
+    def subset(self, index) -> "Batch":
+        """The trials selected by `index` (an index array or a slice)."""
+        return Batch(
+            x=self.x[index],
+            y=self.y[index],
+            mask=self.mask[index],
+            info={k: np.asarray(v)[index] for k, v in self.info.items()},
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """Base class of every task.
+
+    Subclasses set the class attributes ``name``, ``n_in``, ``n_out``, ``source``
+    (paper and original code), ``summary`` (one line) and implement ``_sample`` and
+    ``score``. Every timing or noise number is a dataclass field, so it can be
+    overridden with ``pr.tasks.make(name, **overrides)``.
+    """
+
+    name: ClassVar[str] = "task"
+    summary: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+
+    dt: float = 1.0  # ms per step, for plots
+    alpha: float = 1.0  # recommended network alpha = dt / tau
+
+    @property
+    def n_in(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def n_out(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def n_steps(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    #: fraction of trials that must be correct to call the task learned
+    criterion: float = 0.95
+
+    def sample(self, n_trials: int, rng=None) -> Batch:
+        """Draw `n_trials` trials.
+
+        Parameters
+        ----------
+        n_trials : int
+        rng : numpy.random.Generator, int or None
+
+        Returns
+        -------
+        Batch
+        """
+        n_trials = check_int("n_trials", n_trials, lo=1)
+        return self._sample(n_trials, as_generator(rng))
+
+    def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:  # pragma: no cover
+        raise NotImplementedError
+
+    def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:  # pragma: no cover
+        """Per-trial correctness (bool array of shape (n_trials,)) of outputs `z`
+        of shape (n_trials, n_steps, n_out) under the task's success criterion."""
+        raise NotImplementedError
+
+    def accuracy(self, z: np.ndarray, batch: Batch) -> float:
+        """Fraction of trials scored correct."""
+        return float(np.mean(self.score(z, batch)))
+
+    def replace(self, **overrides) -> "Task":
+        """A copy with some fields changed (validated like the constructor)."""
+        return dataclasses.replace(self, **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The task's name and fields, JSON-serializable."""
+        d = {"name": self.name}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            d[f.name] = list(v) if isinstance(v, tuple) else v
+        return d
