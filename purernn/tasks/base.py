@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import as_generator, check_int
+from .._validate import as_generator, check_int, check_number, fail
 
 __all__ = ["Batch", "Task"]
 
@@ -90,6 +90,33 @@ class Task:
     #: fraction of trials that must be correct to call the task learned
     criterion: float = 0.95
 
+    def __post_init__(self) -> None:
+        self._set("dt", check_number("dt", self.dt, lo=0.0, lo_open=True))
+        self._set("alpha", check_number("alpha", self.alpha, lo=0.0, hi=1.0, lo_open=True))
+        self._set("criterion", check_number("criterion", self.criterion, lo=0.0, hi=1.0, lo_open=True))
+
+    def _set(self, name: str, value) -> None:
+        """Store a normalized field value (the dataclass is frozen)."""
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """Names of the fields that can be overridden."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def check_overrides(cls, overrides) -> None:
+        """Refuse override names that are not fields, listing the valid ones."""
+        valid = cls.field_names()
+        for key in overrides:
+            if key not in valid:
+                fail(
+                    key,
+                    f"a field of task {cls.name!r}, one of " + ", ".join(sorted(valid)),
+                    key,
+                    "Unknown field.",
+                )
+
     def sample(self, n_trials: int, rng=None) -> Batch:
         """Draw `n_trials` trials.
 
@@ -119,6 +146,7 @@ class Task:
 
     def replace(self, **overrides) -> "Task":
         """A copy with some fields changed (validated like the constructor)."""
+        self.check_overrides(overrides)
         return dataclasses.replace(self, **overrides)
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,209 @@
+"""Flip-flop memory tasks: 1-bit set/reset (Jarne) and n-bit (Sussillo & Barak)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .._validate import check_choice, fail
+from .base import Batch, Task
+from ._common import check_nonneg, check_output, check_prob, check_real, check_steps, make_batch
+
+__all__ = ["FlipFlop", "FlipFlop3"]
+
+_PROTOCOLS = ("auto", "jarne", "sussillo")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlipFlop(Task):
+    """Flip-flop: hold the value set by the last input pulse.
+
+    Two protocols, chosen by `protocol` (``"auto"``: Jarne's for ``n_bits == 1``,
+    Sussillo & Barak's otherwise).
+
+    **Jarne (1 bit, 2 inputs: reset, set).** The trial has `n_turns` = 8 turns; turn k
+    pulses one random input channel (amplitude 1) on [`first_pulse` + k `turn_period`,
+    ... + `pulse_dur`) = [50 + 120 k, 70 + 120 k). The target starts at `baseline` = 0.01
+    and, `response_delay` = 40 steps after each pulse onset, becomes the index of the
+    last pulsed channel (0 after reset, 1 after set). T = 50 + 8 * 120 = 1010 steps of
+    1 ms; input noise sigma 0.1. ``info["bits"]`` (n_trials, n_turns) holds the pulsed
+    channel of each turn; ``condition`` = the final state.
+
+    **Sussillo & Barak (n bits, n inputs, n outputs).** On each step each input channel
+    receives a pulse of +1 or -1 (equally likely) with probability `p_pulse` = 0.05
+    (with `force_first_pulse`, every bit is also pulsed at t = 0). Output i holds the
+    sign of the last pulse on input i, 0 before its first pulse. T = `t_total` = 200;
+    input noise sigma `noise_sigma`. ``info["bits"]`` (n_trials, n_bits) is the final
+    state; ``condition`` = sum_i [final_i > 0] 2**i.
+
+    A trial is correct when the output is nearest to the right target level ({0, 1} for
+    Jarne's protocol, {-1, 0, 1} for Sussillo & Barak's) on at least `step_criterion`
+    (99%) of the steps where the target is defined (mask 1: every step).
+
+    Parameters
+    ----------
+    n_bits : int
+        Number of bits.
+    protocol : {"auto", "jarne", "sussillo"}
+        Trial structure (see above); Jarne's needs ``n_bits == 1``.
+    n_turns, first_pulse, turn_period, pulse_dur, response_delay : int
+        Jarne's timing (steps).
+    baseline : float
+        Jarne's target before the first response.
+    t_total : int
+        Trial length (steps) in Sussillo & Barak's protocol.
+    p_pulse : float
+        Pulse probability per step and bit (Sussillo & Barak).
+    force_first_pulse : bool
+        Pulse every bit at t = 0 (Sussillo & Barak).
+    noise_sigma : float
+        Input noise per step.
+    step_criterion : float
+        Fraction of steps that must be right for a trial to be correct.
+
+    Notes
+    -----
+    C. Jarne (2021), "What you need to know to train recurrent neural networks to make
+    Flip Flops memories and more", arXiv:2010.07858; original code ``generate_data_set.py``
+    in github.com/katejarne/RNN_study_with_keras (``nturns=8, input_wait=50,
+    quiet_gap=100, stim_dur=20, mem_gap=20``). D. Sussillo & O. Barak (2013), "Opening the
+    black box", Neural Comput. 25:626 (3-bit flip-flop), as in M. Golub's ``FlipFlop``
+    (github.com/mattgolub/fixed-point-finder).
+    """
+
+    name: ClassVar[str] = "flipflop"
+    summary: ClassVar[str] = "1-bit set/reset flip-flop, 8 pulses over 1010 steps (Jarne)"
+    source: ClassVar[str] = (
+        "C. Jarne (2021), arXiv:2010.07858; code: github.com/katejarne/RNN_study_with_keras "
+        "(generate_data_set.py); Sussillo & Barak (2013), Neural Comput. 25:626"
+    )
+
+    n_bits: int = 1
+    protocol: str = "auto"
+    n_turns: int = 8
+    first_pulse: int = 50
+    turn_period: int = 120
+    pulse_dur: int = 20
+    response_delay: int = 40
+    baseline: float = 0.01
+    t_total: int = 200
+    p_pulse: float = 0.05
+    force_first_pulse: bool = False
+    noise_sigma: float = 0.1
+    step_criterion: float = 0.99
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_steps(self, "n_bits", "n_turns", "turn_period", "pulse_dur", "t_total", lo=1)
+        check_steps(self, "first_pulse", "response_delay")
+        check_choice("protocol", self.protocol, _PROTOCOLS)
+        if self.kind == "jarne" and self.n_bits != 1:
+            fail("n_bits", "1 with protocol='jarne' (set/reset of one bit)", self.n_bits, "Use protocol='sussillo'.")
+        if self.pulse_dur > self.turn_period:
+            fail("pulse_dur", f"at most turn_period = {self.turn_period}", self.pulse_dur)
+        if not isinstance(self.force_first_pulse, (bool, np.bool_)):
+            fail("force_first_pulse", "a bool", self.force_first_pulse)
+        check_real(self, "baseline")
+        check_prob(self, "p_pulse", "step_criterion")
+        check_nonneg(self, "noise_sigma")
+
+    @property
+    def kind(self) -> str:
+        """The protocol in use: ``"jarne"`` or ``"sussillo"``."""
+        if self.protocol == "auto":
+            return "jarne" if self.n_bits == 1 else "sussillo"
+        return self.protocol
+
+    @property
+    def n_in(self) -> int:
+        return 2 if self.kind == "jarne" else self.n_bits
+
+    @property
+    def n_out(self) -> int:
+        return 1 if self.kind == "jarne" else self.n_bits
+
+    @property
+    def n_steps(self) -> int:
+        if self.kind == "jarne":
+            return self.first_pulse + self.n_turns * self.turn_period
+        return self.t_total
+
+    def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
+        if self.kind == "jarne":
+            return self._sample_jarne(n_trials, rng)
+        return self._sample_sussillo(n_trials, rng)
+
+    def _sample_jarne(self, n_trials: int, rng: np.random.Generator) -> Batch:
+        T = self.n_steps
+        channel = rng.integers(2, size=(n_trials, self.n_turns))  # 0 = reset, 1 = set
+        onset = self.first_pulse + self.turn_period * np.arange(self.n_turns)  # (n_turns,)
+        t = np.arange(T)
+        # turn index in force at each step for the inputs (-1 before the first pulse) ...
+        turn_in = np.searchsorted(onset, t, side="right") - 1  # (n_steps,)
+        pulse_on = (turn_in >= 0) & (t - onset[np.maximum(turn_in, 0)] < self.pulse_dur)
+        # ... and for the target, which follows `response_delay` steps later
+        turn_out = np.searchsorted(onset + self.response_delay, t, side="right") - 1
+
+        x = np.zeros((n_trials, T, 2))
+        trial = np.arange(n_trials)[:, None]
+        steps = t[pulse_on][None, :]
+        x[trial, steps, channel[:, turn_in[pulse_on]]] = 1.0
+        x += self.noise_sigma * rng.standard_normal(x.shape)
+
+        y = np.full((n_trials, T, 1), self.baseline)
+        held = turn_out >= 0
+        y[:, held, 0] = channel[:, turn_out[held]]
+        info = {"condition": channel[:, -1].copy(), "bits": channel}
+        return make_batch(x, y, np.ones_like(y), info)
+
+    def _sample_sussillo(self, n_trials: int, rng: np.random.Generator) -> Batch:
+        T, n = self.t_total, self.n_bits
+        has_pulse = rng.random((n_trials, T, n)) < self.p_pulse
+        if self.force_first_pulse:
+            has_pulse[:, 0, :] = True
+        sign = np.where(rng.random((n_trials, T, n)) < 0.5, -1.0, 1.0)
+        pulses = has_pulse * sign  # (n_trials, n_steps, n_bits)
+
+        # forward-fill the last pulse: index of the latest pulsed step, -1 before any
+        last = np.where(has_pulse, np.arange(T)[None, :, None], -1)
+        last = np.maximum.accumulate(last, axis=1)
+        y = np.take_along_axis(pulses, np.maximum(last, 0), axis=1) * (last >= 0)
+
+        x = pulses + self.noise_sigma * rng.standard_normal(pulses.shape)
+        final = y[:, -1, :]  # (n_trials, n_bits)
+        cond = ((final > 0) * (1 << np.arange(n))).sum(axis=1)
+        info = {"condition": cond, "bits": final}
+        return make_batch(x, y, np.ones_like(y), info)
+
+    def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
+        """Right level on at least `step_criterion` of the masked steps of each trial."""
+        z = check_output(self, z, batch)
+        y, m = batch.y, batch.mask > 0
+        if self.kind == "jarne":
+            right = (z > 0.5) == (y > 0.5)
+        else:
+            right = np.rint(np.clip(z, -1.0, 1.0)) == np.rint(y)
+        frac = (right & m).sum(axis=(1, 2)) / np.maximum(m.sum(axis=(1, 2)), 1)
+        return frac >= self.step_criterion
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlipFlop3(FlipFlop):
+    """The 3-bit flip-flop of Sussillo & Barak (2013): :class:`FlipFlop` with ``n_bits=3``.
+
+    Three inputs, three outputs; on each step each bit gets a +1/-1 pulse with
+    probability 0.05 and its output holds the sign of the last pulse; T = 200. See
+    :class:`FlipFlop` for the fields. D. Sussillo & O. Barak (2013), Neural Comput.
+    25:626; code after M. Golub's ``FlipFlop`` (github.com/mattgolub/fixed-point-finder).
+    """
+
+    name: ClassVar[str] = "flipflop3"
+    summary: ClassVar[str] = "3-bit flip-flop, +/-1 pulses with p=0.05 per step (Sussillo & Barak)"
+    source: ClassVar[str] = (
+        "D. Sussillo & O. Barak (2013), Neural Comput. 25:626; after M. Golub's FlipFlop "
+        "(github.com/mattgolub/fixed-point-finder)"
+    )
+
+    n_bits: int = 3
