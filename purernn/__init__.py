@@ -1,6 +1,33 @@
-"""purernn: train and study small continuous-time rate RNNs with NumPy + Numba."""
+"""purernn: train and study small continuous-time rate RNNs with NumPy + Numba.
+
+    import purernn as pr
+    net = pr.Network.create(2, 50, 1, init="orthogonal", seed=0)
+    traj = pr.simulate(net, x)                       # traj.h, traj.z
+    loss, grads = pr.loss_and_grad(net, x, y, mask)
+"""
 
 __version__ = "0.1.0"
 
 from . import tasks
 from .errors import ConvergenceError, PurernnError, RunFileError, ValidationError
+from .losses import loss_and_grad
+from .model import Network, NetworkConfig, Trajectory, simulate
+from .optim import Adam, AdamState
+from .train import StepResult, train_step
+
+__all__ = [
+    "Adam",
+    "AdamState",
+    "ConvergenceError",
+    "Network",
+    "NetworkConfig",
+    "PurernnError",
+    "RunFileError",
+    "StepResult",
+    "Trajectory",
+    "ValidationError",
+    "loss_and_grad",
+    "simulate",
+    "tasks",
+    "train_step",
+]

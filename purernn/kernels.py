@@ -1,0 +1,383 @@
+"""All compiled model math: activations, forward Euler, BPTT and Adam.
+
+This is the one file to read to see what purernn computes. The model (SPEC section 1),
+for t = 1..T and a batch of trials::
+
+    a_t = W_rec h_{t-1} + W_in x_t + b_rec                       pre-activation
+    h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + sqrt(2 alpha) sigma_rec xi_t
+    z_t = W_out h_t + b_out
+
+and its gradient by backpropagation through time (BPTT). With ``g_t = dL/dh_t`` (the
+total derivative, through every later step) and ``d_t = dL/da_t``::
+
+    g_T = e_T
+    g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}              t = T-1..1
+    d_t = alpha sigma'(a_t) * g_t
+
+where ``e_t`` is the direct derivative of the loss with respect to ``h_t`` (the readout
+error ``W_out^T m * (z_t - y_t) / n_trials`` plus the rate regularizer). The parameter
+gradients are sums over steps and trials, done by the wrappers in :mod:`purernn.model`
+as one large matrix product each::
+
+    dL/dW_rec = sum_t d_t h_{t-1}^T      dL/dW_in = sum_t d_t x_t^T    dL/db_rec = sum_t d_t
+
+Layout inside the kernels is time-major, ``(n_steps, n_trials, n_rec)``, so that the
+state of all trials at one step is a contiguous ``(n_trials, n_rec)`` block and the
+recurrent product of a whole step is one BLAS call. The public API is trial-major.
+
+Policy (STYLE.md): every routine here is a private ``_kernel`` called by a public
+wrapper that validates and allocates. Kernels take arrays and numbers, fill the outputs
+they are given, and never validate, raise or draw random numbers.
+
+Speed notes (PERFORMANCE.md): ``np.tanh`` inside a Numba loop is a scalar libm call,
+too slow for the step budget, so ``_tanh`` below is written from one exponential with
+explicit range reduction and a polynomial, which LLVM vectorizes; it is accurate to a
+few ulp in float64 (tested against ``np.tanh`` in ``tests/test_kernels.py``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "JIT_OPTIONS"]
+
+#: The one decorator policy. Never ``fastmath=True``: it drops the NaN/Inf semantics that
+#: the divergence guard relies on. ``error_model="numpy"``: a division by zero gives inf or
+#: NaN (caught by the divergence guard) instead of a Python exception; with Numba's default
+#: ("python") every division carries a zero check that stops LLVM from vectorizing loops.
+JIT_OPTIONS = dict(
+    cache=True,
+    error_model="numpy",
+    fastmath={"nsz", "arcp", "contract", "afn", "reassoc"},
+)
+_jit = numba.njit(**JIT_OPTIONS)
+_inline = numba.njit(inline="always", **JIT_OPTIONS)
+
+#: Registry of activation names -> integer code passed to the kernels.
+ACTIVATIONS = {"tanh": 0, "relu": 1, "softplus": 2, "sigmoid": 3, "linear": 4}
+_TANH, _RELU, _SOFTPLUS, _SIGMOID, _LINEAR = 0, 1, 2, 3, 4
+
+# ---------------------------------------------------------------------------------------
+# Activations and their derivatives, side by side
+# ---------------------------------------------------------------------------------------
+
+# Cody-Waite split of ln 2: k * _LN2_HI is exact for |k| < 2**21.
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+_Y_MAX = 700.0  # exp(-700) ~ 1e-304 is still a normal double
+
+
+@_inline
+def _exp_neg_parts(y):
+    """(q, s) with exp(-y) = s (1 + q) for y >= 0; branch-free, so loops vectorize.
+
+    exp(-y) = 2^-k exp(-r) with y = k ln2 + r, |r| <= ln2 / 2; q = exp(-r) - 1 is a
+    degree-13 Taylor polynomial (truncation error < 2e-16 relative) and s = 2^-k.
+    Then exp(-y) = s (1 + q) and expm1(-y) = s q + (s - 1), which is exact in relative
+    terms near y = 0 (k = 0, s = 1).
+    """
+    y = min(y, _Y_MAX)
+    k = math.floor(y * _INV_LN2 + 0.5)
+    r = -((y - k * _LN2_HI) - k * _LN2_LO)  # exponent of the reduced exp, |r| <= 0.347
+    q = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
+        1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
+            1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (
+                1.0 / 6227020800)))))))))))))
+    # 2^-k for 0 <= k < 1024 from the bits of k (selects, so the loop stays vectorized).
+    ki = np.int64(k)
+    s = 0.5 if ki & 1 else 1.0
+    s *= 0.25 if ki & 2 else 1.0
+    s *= 0.0625 if ki & 4 else 1.0
+    s *= 3.90625e-03 if ki & 8 else 1.0
+    s *= 1.52587890625e-05 if ki & 16 else 1.0
+    s *= 2.3283064365386963e-10 if ki & 32 else 1.0
+    s *= 5.421010862427522e-20 if ki & 64 else 1.0
+    s *= 2.938735877055719e-39 if ki & 128 else 1.0
+    s *= 8.636168555094445e-78 if ki & 256 else 1.0
+    s *= 7.458340731200207e-155 if ki & 512 else 1.0
+    return q, s
+
+
+@_inline
+def _expm1_neg(y):
+    """expm1(-y) = exp(-y) - 1 for y >= 0, to a few ulp."""
+    q, s = _exp_neg_parts(y)
+    return q * s + (s - 1.0)
+
+
+@_inline
+def _exp_neg(y):
+    """exp(-y) for y >= 0, to a few ulp."""
+    q, s = _exp_neg_parts(y)
+    return s * (1.0 + q)
+
+
+@_inline
+def _tanh(a):
+    """tanh(a) = sign(a) (1 - e) / (1 + e), e = exp(-2|a|), via expm1 for accuracy near 0."""
+    em1 = _expm1_neg(2.0 * abs(a))
+    t = -em1 / (2.0 + em1)
+    return t if a >= 0.0 else -t  # a select, where math.copysign would stop vectorization
+
+
+@_inline
+def _tanh_grad(s):
+    """tanh'(a) written with s = tanh(a)."""
+    return 1.0 - s * s
+
+
+@_inline
+def _sigmoid(a):
+    """1 / (1 + exp(-a)), computed from e = exp(-|a|) so that it never overflows."""
+    e = _exp_neg(abs(a))
+    return (1.0 if a >= 0.0 else e) / (1.0 + e)
+
+
+@_inline
+def _sigmoid_grad(s):
+    """sigmoid'(a) written with s = sigmoid(a)."""
+    return s * (1.0 - s)
+
+
+@_inline
+def _softplus(a):
+    """log(1 + exp(a)) = max(a, 0) + log1p(exp(-|a|)) (a scalar libm call: slower)."""
+    return max(a, 0.0) + math.log1p(_exp_neg(abs(a)))
+
+
+@_inline
+def _softplus_grad(a):
+    """softplus'(a) = sigmoid(a), written with the pre-activation a."""
+    return _sigmoid(a)
+
+
+@_inline
+def _relu(a):
+    return max(a, 0.0)
+
+
+@_inline
+def _relu_grad(a):
+    """relu'(a): 1 for a > 0, else 0 (the subgradient 0 at the kink)."""
+    return 1.0 if a > 0.0 else 0.0
+
+
+@_jit
+def _activation_kernel(a, act, s, ds):
+    """s = sigma(a) and ds = sigma'(a), elementwise over flat arrays (used by analysis)."""
+    n = a.size
+    if act == _TANH:
+        for i in range(n):
+            s[i] = _tanh(a[i])
+            ds[i] = _tanh_grad(s[i])
+    elif act == _RELU:
+        for i in range(n):
+            s[i] = _relu(a[i])
+            ds[i] = _relu_grad(a[i])
+    elif act == _SOFTPLUS:
+        for i in range(n):
+            s[i] = _softplus(a[i])
+            ds[i] = _softplus_grad(a[i])
+    elif act == _SIGMOID:
+        for i in range(n):
+            s[i] = _sigmoid(a[i])
+            ds[i] = _sigmoid_grad(s[i])
+    else:
+        for i in range(n):
+            s[i] = a[i]
+            ds[i] = 1.0
+
+
+# ---------------------------------------------------------------------------------------
+# Forward Euler
+# ---------------------------------------------------------------------------------------
+
+
+@_jit
+def _euler_update(a, u, h_prev, noise, alpha, act, h, ds):
+    """One Euler step for all trials, on flat (n_trials * n_rec,) views.
+
+        a_t = (W_rec h_{t-1}) + u_t,   u_t = W_in x_t + b_rec
+        h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + noise_t
+        ds  = sigma'(a_t), kept for BPTT
+
+    One loop per activation so each stays branch-free and vectorizes.
+    """
+    n = a.size
+    leak = 1.0 - alpha
+    if act == _TANH:
+        for i in range(n):
+            s = _tanh(a[i] + u[i])
+            h[i] = leak * h_prev[i] + alpha * s + noise[i]
+            ds[i] = _tanh_grad(s)
+    elif act == _RELU:
+        for i in range(n):
+            ai = a[i] + u[i]
+            h[i] = leak * h_prev[i] + alpha * _relu(ai) + noise[i]
+            ds[i] = _relu_grad(ai)
+    elif act == _SOFTPLUS:
+        for i in range(n):
+            ai = a[i] + u[i]
+            h[i] = leak * h_prev[i] + alpha * _softplus(ai) + noise[i]
+            ds[i] = _softplus_grad(ai)
+    elif act == _SIGMOID:
+        for i in range(n):
+            s = _sigmoid(a[i] + u[i])
+            h[i] = leak * h_prev[i] + alpha * s + noise[i]
+            ds[i] = _sigmoid_grad(s)
+    else:
+        for i in range(n):
+            h[i] = leak * h_prev[i] + alpha * (a[i] + u[i]) + noise[i]
+            ds[i] = 1.0
+
+
+@_jit
+def _forward_kernel(x, W_in_T, b_rec, W_rec_T, noise, has_noise, alpha, act, H, DS, U):
+    """Run the Euler update over all steps.
+
+    Parameters
+    ----------
+    x : (n_steps * n_trials, n_in)
+        Inputs, time-major, flattened over (step, trial).
+    W_in_T : (n_in, n_rec)
+    b_rec : (n_rec,)
+    W_rec_T : (n_rec, n_rec)
+        ``W_rec`` transposed, C-contiguous, so a step is ``A = H_{t-1} @ W_rec^T``.
+    noise : (n_steps, n_trials, n_rec)
+        Scaled recurrent noise ``sqrt(2 alpha) sigma_rec xi_t``; ignored unless has_noise.
+    H : (n_steps + 1, n_trials, n_rec)
+        ``H[0]`` holds h_0 on entry; ``H[t]`` receives h_t.
+    DS : (n_steps, n_trials, n_rec)
+        Receives sigma'(a_t).
+    U : (n_steps * n_trials, n_rec)
+        Work space, receives u_t = W_in x_t + b_rec.
+    """
+    n_steps, n_trials, n_rec = DS.shape
+    np.dot(x, W_in_T, U)  # u_t = W_in x_t + b_rec for all steps at once: one large product
+    for k in range(U.shape[0]):
+        for i in range(n_rec):
+            U[k, i] += b_rec[i]
+    u = U.reshape(n_steps, n_trials, n_rec)
+    a = np.empty((n_trials, n_rec), dtype=H.dtype)  # W_rec h_{t-1}, (n_trials, n_rec)
+    zero = np.zeros(n_trials * n_rec, dtype=H.dtype)
+    a_flat = a.reshape(-1)
+    for t in range(n_steps):
+        np.dot(H[t], W_rec_T, a)
+        step_noise = noise[t].reshape(-1) if has_noise else zero
+        _euler_update(a_flat, u[t].reshape(-1), H[t].reshape(-1), step_noise, alpha, act,
+                      H[t + 1].reshape(-1), DS[t].reshape(-1))
+
+
+@_jit
+def _readout_kernel(h, W_out_T, b_out):
+    """z = h W_out^T + b_out for flat states h (n_samples, n_rec); returns (n_samples, n_out)."""
+    z = np.dot(h, W_out_T)
+    for k in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            z[k, j] += b_out[j]
+    return z
+
+
+# ---------------------------------------------------------------------------------------
+# Backpropagation through time
+# ---------------------------------------------------------------------------------------
+
+
+@_jit
+def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, E, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """BPTT and the parameter gradients.
+
+        e_t = W_out^T dL/dz_t + rate_scale h_t          direct dL/dh_t
+        g_T = e_T
+        g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}
+        d_t = alpha sigma'(a_t) * g_t                    d_t = dL/da_t
+
+        dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
+        dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
+
+    Every sum over steps and trials is one large matrix product.
+
+    Parameters
+    ----------
+    dz : (n_steps * n_trials, n_out)
+        dL/dz_t = m (z_t - y_t) / n_trials, time-major, flat.
+    W_out : (n_out, n_rec)
+    rate_scale : float
+        l2_rates / (n_trials n_steps).
+    W_rec : (n_rec, n_rec)
+        In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T`` for every trial.
+    x : (n_steps * n_trials, n_in)
+    H : (n_steps + 1, n_trials, n_rec)
+        h_0..h_T from the forward pass.
+    DS : (n_steps, n_trials, n_rec)
+        sigma'(a_t) on entry, overwritten with d_t.
+    E : (n_steps * n_trials, n_rec)
+        Work space, receives e_t.
+    gW_in, gW_rec, gb_rec, gW_out, gb_out
+        Receive the gradients.
+    """
+    n_steps, n_trials, n_rec = DS.shape
+    n = n_trials * n_rec
+    leak = 1.0 - alpha
+    h = H[1:].reshape(n_steps * n_trials, n_rec)  # h_1..h_T
+    h_prev = H[:-1].reshape(n_steps * n_trials, n_rec)  # h_0..h_{T-1}
+    np.dot(dz, W_out, E)  # (n_steps * n_trials, n_rec)
+    if rate_scale != 0.0:
+        for k in range(E.shape[0]):
+            for i in range(n_rec):
+                E[k, i] += rate_scale * h[k, i]
+    E = E.reshape(n_steps, n_trials, n_rec)
+    g = np.empty(n, dtype=DS.dtype)  # g_t, flat (n_trials * n_rec,)
+    back = np.empty((n_trials, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}, (n_trials, n_rec)
+    back_flat = back.reshape(-1)
+    for t in range(n_steps - 1, -1, -1):
+        e = E[t].reshape(-1)
+        d = DS[t].reshape(-1)
+        if t == n_steps - 1:
+            for i in range(n):
+                g[i] = e[i]
+        else:
+            np.dot(DS[t + 1], W_rec, back)
+            for i in range(n):
+                g[i] = e[i] + leak * g[i] + back_flat[i]
+        for i in range(n):
+            d[i] = alpha * d[i] * g[i]
+
+    d_all = DS.reshape(n_steps * n_trials, n_rec)
+    np.dot(d_all.T, h_prev, gW_rec)
+    np.dot(d_all.T, x, gW_in)
+    np.dot(dz.T, h, gW_out)
+    gb_rec[:] = 0.0
+    for k in range(d_all.shape[0]):  # serial sums in a fixed order: reproducible
+        for i in range(n_rec):
+            gb_rec[i] += d_all[k, i]
+    gb_out[:] = 0.0
+    for k in range(dz.shape[0]):
+        for j in range(dz.shape[1]):
+            gb_out[j] += dz[k, j]
+
+
+# ---------------------------------------------------------------------------------------
+# Adam
+# ---------------------------------------------------------------------------------------
+
+
+@_jit
+def _adam_kernel(p, g, m, v, scale, lr, beta1, beta2, eps, bias1, bias2):
+    """One Adam step (Kingma & Ba 2015) on flat arrays, in place.
+
+        g <- scale * g                       (global-norm clipping factor, 1 if none)
+        m <- beta1 m + (1 - beta1) g
+        v <- beta2 v + (1 - beta2) g^2
+        p <- p - lr * (m / bias1) / (sqrt(v / bias2) + eps)
+             with bias1 = 1 - beta1^t, bias2 = 1 - beta2^t
+    """
+    for i in range(p.size):
+        gi = scale * g[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * gi
+        v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi
+        p[i] -= lr * (m[i] / bias1) / (math.sqrt(v[i] / bias2) + eps)

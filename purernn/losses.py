@@ -1,0 +1,110 @@
+"""The loss of SPEC section 1 and its exact gradient by BPTT."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels
+from ._validate import check_array, check_number, fail
+from .model import Network, check_h0, check_inputs, check_noise, forward, readout, work_buffers
+
+__all__ = ["loss_and_grad", "check_targets"]
+
+
+def check_targets(net: Network, x: np.ndarray, y, mask):
+    """Validate targets and mask against validated inputs `x`; mask defaults to ones."""
+    n_trials, n_steps, _ = x.shape
+    shape = (n_trials, n_steps, net.n_out)
+    names = ("n_trials", "n_steps", "n_out")
+    y = check_array("y", y, shape=shape, names=names, dtype=net.dtype,
+                    hint="Did the task and the network disagree on n_out?")
+    if mask is None:
+        mask = np.ones(shape, dtype=net.dtype)
+    else:
+        mask = check_array("mask", mask, shape=shape, names=names, dtype=net.dtype)
+        if np.any(mask < 0):
+            fail("mask", "non-negative (it weights the squared error)", f"min {mask.min()}")
+    return y, mask
+
+
+def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=None,
+                  l2_weights: float = 0.0, l2_rates: float = 0.0):
+    """Loss and its exact gradient with respect to every parameter.
+
+    Parameters
+    ----------
+    net : Network
+    x : array_like, shape (n_trials, n_steps, n_in)
+    y : array_like, shape (n_trials, n_steps, n_out)
+        Targets.
+    mask : array_like, shape (n_trials, n_steps, n_out), optional
+        Non-negative weights of the squared error (default: all ones).
+    h0 : array_like, shape (n_rec,) or (n_trials, n_rec), optional
+    noise : array_like, shape (n_trials, n_steps, n_rec), optional
+        Standard-normal recurrent-noise realization xi; the gradient is exact for it.
+        Drawn from `rng` when omitted and ``net.config.sigma_rec > 0``.
+    rng : numpy.random.Generator, int or None
+    l2_weights, l2_rates : float >= 0
+        Regularizer strengths.
+
+    Returns
+    -------
+    loss : float
+    grads : dict of str -> ndarray
+        Same keys and shapes as ``net.params``. Gradients of absent connections
+        (connectivity mask, no autapses, E-only readout) are 0.
+
+    Notes
+    -----
+    ::
+
+        L = 1/n_trials sum_{b,t,j} 0.5 m[b,t,j] (z[b,t,j] - y[b,t,j])^2
+            + l2_weights / 2 (|W_in|^2 + |W_rec|^2 + |W_out|^2)
+            + l2_rates / (2 n_trials n_steps) sum_{b,t,i} h[b,t,i]^2
+
+    The BPTT recursion is in :mod:`purernn.kernels` (``_backward_kernel``).
+    """
+    x = check_inputs(net, x)
+    y, mask = check_targets(net, x, y, mask)
+    l2_weights = check_number("l2_weights", l2_weights, lo=0.0)
+    l2_rates = check_number("l2_rates", l2_rates, lo=0.0)
+    n_trials, n_steps, _ = x.shape
+    h0 = check_h0(net, h0, n_trials)
+    xi = check_noise(net, noise, rng, n_trials, n_steps)
+    return _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates)
+
+
+def _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates):
+    """loss_and_grad on validated arrays (the training step calls this directly)."""
+    p = net._params
+    dtype = net.dtype
+    n_trials, n_steps, _ = x.shape
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (n_steps, n_trials, n_in)
+    H, DS = forward(net, x_tm, h0, xi)  # (n_steps + 1, n_trials, n_rec), (n_steps, n_trials, n_rec)
+
+    z = readout(net, H[1:])  # (n_steps, n_trials, n_out)
+    diff = z - y.transpose(1, 0, 2)  # z - y, time-major
+    dz = mask.transpose(1, 0, 2) * diff  # m (z - y)
+    loss = 0.5 * float(np.sum(dz * diff, dtype=np.float64)) / n_trials
+    dz /= n_trials  # dL/dz_t
+
+    rate_scale = l2_rates / (n_trials * n_steps)
+    if l2_rates > 0:
+        loss += 0.5 * rate_scale * float(np.sum(np.square(H[1:]), dtype=np.float64))
+    grads = {k: np.empty_like(v) for k, v in p.items()}
+    E = work_buffers(n_steps, n_trials, net.n_rec, dtype)[2]  # u_t is no longer needed
+    kernels._backward_kernel(
+        dz.reshape(-1, net.n_out), p["W_out"], dtype.type(rate_scale), p["W_rec"],
+        dtype.type(net.alpha), x_tm.reshape(-1, net.n_in), H, DS, E,
+        grads["W_in"], grads["W_rec"], grads["b_rec"], grads["W_out"], grads["b_out"],
+    )
+    if l2_weights > 0:
+        for name in ("W_in", "W_rec", "W_out"):
+            W = p[name]
+            loss += 0.5 * l2_weights * float(np.sum(np.square(W), dtype=np.float64))
+            grads[name] += dtype.type(l2_weights) * W
+    if net.rec_mask is not None:
+        grads["W_rec"] *= net.rec_mask
+    if net.out_mask is not None:
+        grads["W_out"] *= net.out_mask
+    return loss, grads

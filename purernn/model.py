@@ -1,0 +1,619 @@
+"""The network: its configuration, initialization, constraints, and the forward pass.
+
+A :class:`Network` is immutable: a frozen configuration plus read-only parameter arrays
+(SPEC section 1). The arrays in ``net.params`` ARE the effective weights, already
+satisfying every constraint, so analysis can read them directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+import scipy.stats
+
+from . import kernels
+from ._validate import as_generator, check_array, check_choice, check_int, check_number, fail
+
+__all__ = [
+    "PARAM_NAMES",
+    "INITS",
+    "NetworkConfig",
+    "Network",
+    "Trajectory",
+    "simulate",
+]
+
+#: The parameter names, in a fixed order (SPEC section 1).
+PARAM_NAMES = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
+#: Initializations of W_rec by name; a user array is also accepted (recorded as "user").
+INITS = ("normal", "orthogonal", "identity", "user")
+DALE_MODES = ("presynaptic", "postsynaptic")
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig:
+    """Everything that defines a network except its parameter values.
+
+    Attributes
+    ----------
+    n_in, n_rec, n_out : int
+        Numbers of inputs, recurrent units and outputs.
+    init : {"normal", "orthogonal", "identity", "user"}
+        How W_rec was initialized.
+    gain : float
+        Scale of W_rec at init: standard deviation ``gain / sqrt(n_rec)`` (normal),
+        ``gain`` times an orthogonal or identity matrix, or the spectral radius of the
+        initial W_rec under Dale's law.
+    activation : {"tanh", "relu", "softplus", "sigmoid", "linear"}
+    alpha : float
+        ``dt / tau`` in (0, 1]; 1 is the discrete RNN ``h_t = sigma(W_rec h_{t-1} + ...)``.
+    dale : float or None
+        Fraction of excitatory units (the first ``round(dale * n_rec)``), or None.
+    dale_mode : {"presynaptic", "postsynaptic"}
+        Sign-constrain the columns of W_rec (outgoing weights of a unit, Dale's law) or its
+        rows (what Keras code that forgets Keras' transposed storage does).
+    autapses : bool
+        Whether self-connections (the diagonal of W_rec) exist.
+    e_only_readout : bool
+        Read out only from excitatory units (requires ``dale``).
+    conn_prob : float
+        Probability of a recurrent connection (1.0 = all-to-all; a user mask is "user").
+    sigma_rec : float
+        Recurrent noise level (the noise added per step is ``sqrt(2 alpha) sigma_rec xi``).
+    dtype : {"float64", "float32"}
+    seed : int or None
+        Seed of the initialization, when it was given as an int.
+    trainable : tuple of str
+        Names of the parameters the optimizer updates.
+    """
+
+    n_in: int
+    n_rec: int
+    n_out: int
+    init: str = "orthogonal"
+    gain: float = 1.0
+    activation: str = "tanh"
+    alpha: float = 1.0
+    dale: float | None = None
+    dale_mode: str = "presynaptic"
+    autapses: bool = True
+    e_only_readout: bool = False
+    conn_prob: float | str = 1.0
+    sigma_rec: float = 0.0
+    dtype: str = "float64"
+    seed: int | None = None
+    trainable: tuple = PARAM_NAMES
+
+    def __post_init__(self):
+        check_int("n_in", self.n_in, lo=1)
+        check_int("n_rec", self.n_rec, lo=1)
+        check_int("n_out", self.n_out, lo=1)
+        check_choice("init", self.init, INITS)
+        check_number("gain", self.gain, lo=0.0)
+        check_choice("activation", self.activation, kernels.ACTIVATIONS)
+        check_number("alpha", self.alpha, lo=0.0, hi=1.0, lo_open=True)
+        if self.dale is not None:
+            check_number("dale", self.dale, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+            n_exc = round(self.dale * self.n_rec)
+            if not 0 < n_exc < self.n_rec:
+                fail("dale", f"a fraction giving between 1 and n_rec - 1 = {self.n_rec - 1} "
+                     "excitatory units", self.dale, "Use more units or a fraction closer to 0.5.")
+        check_choice("dale_mode", self.dale_mode, DALE_MODES)
+        if not isinstance(self.autapses, bool):
+            fail("autapses", "True or False", self.autapses)
+        if not isinstance(self.e_only_readout, bool):
+            fail("e_only_readout", "True or False", self.e_only_readout)
+        if self.e_only_readout and self.dale is None:
+            fail("e_only_readout", "False when dale is None (no excitatory units defined)", True)
+        if self.conn_prob != "user":
+            check_number("conn_prob", self.conn_prob, lo=0.0, hi=1.0, lo_open=True)
+        check_number("sigma_rec", self.sigma_rec, lo=0.0)
+        check_choice("dtype", self.dtype, DTYPES)
+        if self.seed is not None:
+            check_int("seed", self.seed, lo=0)
+        trainable = tuple(self.trainable)
+        for name in trainable:
+            check_choice("trainable", name, PARAM_NAMES)
+        object.__setattr__(self, "trainable", trainable)
+
+    @property
+    def n_exc(self) -> int:
+        """Number of excitatory units (all units when Dale's law is off)."""
+        return self.n_rec if self.dale is None else round(self.dale * self.n_rec)
+
+    @property
+    def signs(self) -> np.ndarray | None:
+        """(n_rec,) +1 for excitatory, -1 for inhibitory units; None without Dale."""
+        if self.dale is None:
+            return None
+        s = -np.ones(self.n_rec)
+        s[: self.n_exc] = 1.0
+        return s
+
+    def to_dict(self) -> dict:
+        """JSON-serializable fields."""
+        d = dataclasses.asdict(self)
+        d["trainable"] = list(self.trainable)
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """An immutable rate RNN: configuration, parameters and structural masks.
+
+    Build one with :meth:`Network.create`. ``net.params`` returns a dict with the keys
+    ``W_in (n_rec, n_in), W_rec (n_rec, n_rec), b_rec (n_rec,), W_out (n_out, n_rec),
+    b_out (n_out,)``; the arrays are read-only. Training returns a new Network.
+
+    Attributes
+    ----------
+    config : NetworkConfig
+    rec_mask : ndarray of bool, shape (n_rec, n_rec), or None
+        Recurrent connections that exist (None: all of them).
+    out_mask : ndarray of bool, shape (n_out, n_rec), or None
+        Readout weights that exist (None: all of them).
+    """
+
+    config: NetworkConfig
+    _params: Mapping = field(repr=False)
+    rec_mask: np.ndarray | None = field(default=None, repr=False)
+    out_mask: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        cfg = self.config
+        shapes = param_shapes(cfg.n_in, cfg.n_rec, cfg.n_out)
+        if set(self._params) != set(PARAM_NAMES):
+            fail("params", f"a dict with exactly the keys {PARAM_NAMES}", sorted(self._params))
+        params = {}
+        for name in PARAM_NAMES:
+            arr = check_array(f"params[{name!r}]", self._params[name], shape=shapes[name],
+                              dtype=cfg.dtype).copy()
+            arr.flags.writeable = False
+            params[name] = arr
+        object.__setattr__(self, "_params", MappingProxyType(params))
+        for mask_name, shape in (("rec_mask", (cfg.n_rec, cfg.n_rec)), ("out_mask", (cfg.n_out, cfg.n_rec))):
+            mask = getattr(self, mask_name)
+            if mask is not None:
+                mask = check_array(mask_name, mask, shape=shape).astype(bool)
+                mask.flags.writeable = False
+                object.__setattr__(self, mask_name, mask)
+
+    # -- construction ---------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        n_in: int,
+        n_rec: int,
+        n_out: int,
+        *,
+        init="orthogonal",
+        gain: float = 1.0,
+        activation: str = "tanh",
+        alpha: float = 1.0,
+        dale: float | None = None,
+        dale_mode: str = "presynaptic",
+        autapses: bool = True,
+        e_only_readout: bool = False,
+        conn_prob=1.0,
+        sigma_rec: float = 0.0,
+        dtype: str = "float64",
+        seed=None,
+        trainable=PARAM_NAMES,
+    ) -> "Network":
+        """Create and initialize a network.
+
+        Parameters
+        ----------
+        n_in, n_rec, n_out : int
+        init : {"normal", "orthogonal", "identity"} or ndarray (n_rec, n_rec)
+            ``normal``: W_rec ~ N(0, gain^2 / n_rec); ``orthogonal``: a Haar-random
+            orthogonal matrix (``scipy.stats.ortho_group``) times gain; ``identity``:
+            gain times I; an array: used as given, times gain.
+        gain : float
+            See above. Under Dale's law, the spectral radius of the initial W_rec.
+        activation : {"tanh", "relu", "softplus", "sigmoid", "linear"}
+        alpha : float in (0, 1]
+            ``dt / tau``.
+        dale : float in (0, 1) or None
+            Fraction of excitatory units. The initial W_rec has magnitudes
+            ``|normal|`` or ``|orthogonal|`` with the sign of the presynaptic unit; each
+            row's inhibitory weights are rescaled so that excitation and inhibition cancel
+            (row sums are zero, so no large real eigenvalue sticks out of the bulk); the
+            matrix is then scaled to spectral radius ``gain``.
+        dale_mode : {"presynaptic", "postsynaptic"}
+            Sign-constrain columns (Dale's law) or rows (the published Keras E/I code,
+            whose recurrent matrix is stored transposed).
+        autapses : bool
+            False removes the diagonal of W_rec (kept at 0 through training).
+        e_only_readout : bool
+            Read out from excitatory units only (W_out columns of inhibitory units are 0).
+        conn_prob : float in (0, 1] or ndarray of bool (n_rec, n_rec)
+            Connection probability, or a connectivity mask; absent connections are 0 at
+            init and stay 0. Random inits are rescaled by ``1 / sqrt(conn_prob)`` so the
+            spectral radius stays near ``gain``.
+        sigma_rec : float >= 0
+            Recurrent noise level.
+        dtype : {"float64", "float32"}
+        seed : int, numpy.random.Generator or None
+        trainable : sequence of str
+            Names of the parameters to train (default: all).
+
+        Returns
+        -------
+        Network
+
+        Examples
+        --------
+        >>> import purernn as pr
+        >>> net = pr.Network.create(2, 50, 1, init="normal", gain=1.5, seed=0)
+        >>> net.params["W_rec"].shape
+        (50, 50)
+        """
+        user_init = None
+        if not isinstance(init, str):
+            user_init = check_array("init", init, shape=(n_rec, n_rec), names=("n_rec", "n_rec"),
+                                    dtype=np.float64)
+            init = "user"
+        user_mask = None
+        if not np.isscalar(conn_prob):
+            user_mask = check_array("conn_prob", conn_prob, shape=(n_rec, n_rec),
+                                    names=("n_rec", "n_rec"))
+            if user_mask.dtype != bool:
+                fail("conn_prob", "a float in (0, 1] or a boolean mask", f"an array of dtype {user_mask.dtype}")
+            conn_prob = "user"
+        seed_int = seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+        config = NetworkConfig(
+            n_in=n_in, n_rec=n_rec, n_out=n_out, init=init, gain=gain, activation=activation,
+            alpha=alpha, dale=dale, dale_mode=dale_mode, autapses=autapses,
+            e_only_readout=e_only_readout, conn_prob=conn_prob, sigma_rec=sigma_rec,
+            dtype=dtype, seed=seed_int, trainable=tuple(trainable),
+        )
+        if init == "identity" and dale is not None:
+            fail("init", "'normal', 'orthogonal' or an array when dale is set (an identity "
+                 "W_rec cannot be sign-constrained by columns and balanced)", init)
+        rng = as_generator(seed)
+
+        rec_mask = _connectivity_mask(config, user_mask, rng)
+        W_rec = _init_recurrent(config, user_init, rec_mask, rng)
+        out_mask = None
+        if e_only_readout:
+            out_mask = np.zeros((n_out, n_rec), dtype=bool)
+            out_mask[:, : config.n_exc] = True
+        W_in = _glorot_uniform(rng, n_rec, n_in)
+        W_out = _glorot_uniform(rng, n_out, n_rec)
+        if out_mask is not None:
+            W_out = W_out * out_mask
+        params = {
+            "W_in": W_in,
+            "W_rec": W_rec,
+            "b_rec": np.zeros(n_rec),
+            "W_out": W_out,
+            "b_out": np.zeros(n_out),
+        }
+        return cls(config, params, rec_mask=rec_mask, out_mask=out_mask)
+
+    @classmethod
+    def from_params(cls, params: Mapping, *, rec_mask=None, out_mask=None, **config) -> "Network":
+        """A network with given parameter values (e.g. loaded from a file).
+
+        ``n_in``, ``n_rec`` and ``n_out`` are read from the shapes of ``params``;
+        ``config`` holds the other :class:`NetworkConfig` fields.
+        """
+        if "W_rec" not in params or "W_in" not in params or "W_out" not in params:
+            fail("params", f"a dict with the keys {PARAM_NAMES}", sorted(params))
+        n_rec, n_in = np.shape(params["W_in"])
+        n_out = np.shape(params["W_out"])[0]
+        config.setdefault("init", "user")
+        cfg = NetworkConfig(n_in=n_in, n_rec=n_rec, n_out=n_out, **config)
+        return cls(cfg, dict(params), rec_mask=rec_mask, out_mask=out_mask)
+
+    # -- access ---------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict:
+        """Parameters by name (read-only arrays; a new dict at each access)."""
+        return dict(self._params)
+
+    @property
+    def n_in(self) -> int:
+        return self.config.n_in
+
+    @property
+    def n_rec(self) -> int:
+        return self.config.n_rec
+
+    @property
+    def n_out(self) -> int:
+        return self.config.n_out
+
+    @property
+    def alpha(self) -> float:
+        return self.config.alpha
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.config.dtype)
+
+    def with_params(self, params: Mapping) -> "Network":
+        """The same network with new parameter values (all keys required)."""
+        return Network(self.config, dict(params), rec_mask=self.rec_mask, out_mask=self.out_mask)
+
+    def replace(self, **changes) -> "Network":
+        """The same parameters under a changed configuration (e.g. ``sigma_rec=0``).
+
+        Only fields that do not change the parameters' shapes or meaning make sense here:
+        ``sigma_rec``, ``trainable``, ``alpha``, ``activation``, ``dtype``.
+        """
+        return Network(dataclasses.replace(self.config, **changes), dict(self._params),
+                       rec_mask=self.rec_mask, out_mask=self.out_mask)
+
+    def project(self, params: dict) -> None:
+        """Apply the constraints to `params` in place (SPEC section 1).
+
+        Absent connections are set to 0; under Dale's law, wrongly signed entries of
+        W_rec are set to 0 (the way a Keras ``kernel_constraint`` works).
+        """
+        if self.rec_mask is not None:
+            params["W_rec"] *= self.rec_mask
+        signs = self.config.signs
+        if signs is not None:
+            W = params["W_rec"]
+            if self.config.dale_mode == "presynaptic":
+                np.copyto(W, 0.0, where=W * signs[None, :] < 0)
+            else:
+                np.copyto(W, 0.0, where=W * signs[:, None] < 0)
+        if self.out_mask is not None:
+            params["W_out"] *= self.out_mask
+
+
+def param_shapes(n_in: int, n_rec: int, n_out: int) -> dict:
+    """Shapes of the parameters by name."""
+    return {
+        "W_in": (n_rec, n_in),
+        "W_rec": (n_rec, n_rec),
+        "b_rec": (n_rec,),
+        "W_out": (n_out, n_rec),
+        "b_out": (n_out,),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Initialization
+# ---------------------------------------------------------------------------------------
+
+
+def _glorot_uniform(rng, fan_out: int, fan_in: int) -> np.ndarray:
+    """U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010; Keras' default)."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_out, fan_in))
+
+
+def _orthogonal(rng, n: int) -> np.ndarray:
+    if n == 1:
+        return np.array([[1.0 if rng.random() < 0.5 else -1.0]])
+    return scipy.stats.ortho_group.rvs(n, random_state=rng)
+
+
+def _connectivity_mask(cfg: NetworkConfig, user_mask, rng) -> np.ndarray | None:
+    n = cfg.n_rec
+    if user_mask is not None:
+        mask = user_mask.copy()
+    elif cfg.conn_prob < 1.0:
+        mask = rng.random((n, n)) < cfg.conn_prob
+    else:
+        mask = None
+    if not cfg.autapses:
+        mask = np.ones((n, n), dtype=bool) if mask is None else mask
+        np.fill_diagonal(mask, False)
+    return mask
+
+
+def _init_recurrent(cfg: NetworkConfig, user_init, mask, rng) -> np.ndarray:
+    n = cfg.n_rec
+    density = 1.0 if mask is None else max(mask.mean(), 1.0 / n**2)
+    if cfg.init == "normal":
+        W = rng.normal(0.0, 1.0 / np.sqrt(n * density), size=(n, n))
+    elif cfg.init == "orthogonal":
+        W = _orthogonal(rng, n) / np.sqrt(density)
+    elif cfg.init == "identity":
+        W = np.eye(n)
+    else:
+        W = user_init.copy()
+    if mask is not None:
+        W = W * mask
+    if cfg.dale is None:
+        return cfg.gain * W
+
+    signs = cfg.signs
+    if cfg.init == "user":
+        # A user matrix must already obey Dale's law; we do not silently change it.
+        signed = W * (signs[None, :] if cfg.dale_mode == "presynaptic" else signs[:, None])
+        if np.any(signed < 0):
+            fail("init", f"a matrix whose entries have the sign of their "
+                 f"{'column' if cfg.dale_mode == 'presynaptic' else 'row'} unit under dale={cfg.dale}",
+                 f"{int(np.sum(signed < 0))} wrongly signed entries")
+        return cfg.gain * W
+    # Presynaptic construction; the postsynaptic mode is its transpose.
+    M = np.abs(W if cfg.dale_mode == "presynaptic" else W.T)
+    W = M * signs[None, :]  # column j has the sign of unit j
+    exc = signs > 0
+    excitation = W[:, exc].sum(axis=1)  # (n_rec,)
+    inhibition = -W[:, ~exc].sum(axis=1)  # (n_rec,)
+    scale = np.divide(excitation, inhibition, out=np.ones(n), where=inhibition > 0)
+    W[:, ~exc] *= scale[:, None]  # every row sums to 0: no eigenvalue outlier
+    radius = np.max(np.abs(np.linalg.eigvals(W)))
+    if radius > 0:
+        W *= cfg.gain / radius
+    return W if cfg.dale_mode == "presynaptic" else np.ascontiguousarray(W.T)
+
+
+# ---------------------------------------------------------------------------------------
+# Forward pass
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """States and outputs of a simulation, trial-major.
+
+    Attributes
+    ----------
+    h : ndarray, shape (n_trials, n_steps, n_rec)
+        States h_1..h_T (h_0 is not included).
+    z : ndarray, shape (n_trials, n_steps, n_out)
+        Outputs.
+    """
+
+    h: np.ndarray
+    z: np.ndarray
+
+
+def check_inputs(net: Network, x, name: str = "x") -> np.ndarray:
+    """Validate trial-major inputs (n_trials, n_steps, n_in) and convert to the net's dtype."""
+    return check_array(
+        name, x, shape=(None, None, net.n_in), names=("n_trials", "n_steps", "n_in"),
+        dtype=net.dtype, hint="Did the task and the network disagree on n_in?",
+    )
+
+
+def check_h0(net: Network, h0, n_trials: int) -> np.ndarray:
+    """h0 as (n_trials, n_rec): zero, one state for all trials, or one per trial."""
+    if h0 is None:
+        return np.zeros((n_trials, net.n_rec), dtype=net.dtype)
+    h0 = check_array("h0", h0, dtype=net.dtype)
+    if h0.shape == (net.n_rec,):
+        return np.ascontiguousarray(np.broadcast_to(h0, (n_trials, net.n_rec)))
+    if h0.shape != (n_trials, net.n_rec):
+        fail("h0", f"an array of shape (n_rec={net.n_rec},) or (n_trials={n_trials}, n_rec={net.n_rec})", h0.shape)
+    return h0
+
+
+def check_noise(net: Network, noise, rng, n_trials: int, n_steps: int):
+    """The standard-normal noise realization xi, (n_trials, n_steps, n_rec), or None.
+
+    Drawn from `rng` when the network has ``sigma_rec > 0`` and no realization is given.
+    """
+    shape = (n_trials, n_steps, net.n_rec)
+    if noise is not None:
+        return check_array("noise", noise, shape=shape, names=("n_trials", "n_steps", "n_rec"),
+                           dtype=net.dtype)
+    if net.config.sigma_rec == 0.0:
+        return None
+    return as_generator(rng).standard_normal(shape, dtype=net.dtype)
+
+
+def forward(net: Network, x_tm: np.ndarray, h0: np.ndarray, xi):
+    """Run the forward kernel on validated, time-major inputs.
+
+    Parameters
+    ----------
+    x_tm : (n_steps, n_trials, n_in), C-contiguous, net dtype
+    h0 : (n_trials, n_rec)
+    xi : (n_trials, n_steps, n_rec) standard-normal noise, or None
+
+    Returns
+    -------
+    H : (n_steps + 1, n_trials, n_rec)
+        h_0..h_T, time-major.
+    DS : (n_steps, n_trials, n_rec)
+        sigma'(a_t).
+
+    Notes
+    -----
+    Every matrix product of a step runs inside the kernels, with the BLAS that Numba
+    links (SciPy's). Mixing in NumPy's own BLAS (a second OpenBLAS with its own thread
+    pool) makes the two pools compete for the two cores: up to 2x slower.
+    """
+    p = net._params
+    n_steps, n_trials, n_in = x_tm.shape
+    dtype = net.dtype
+    H, DS, U = work_buffers(n_steps, n_trials, net.n_rec, dtype)
+    H[0] = h0
+    if xi is not None:
+        scale = dtype.type(np.sqrt(2.0 * net.alpha) * net.config.sigma_rec)
+        noise = xi.transpose(1, 0, 2) * scale  # (n_steps, n_trials, n_rec)
+        has_noise = True
+    else:
+        noise = np.zeros((1, 1, 1), dtype=dtype)
+        has_noise = False
+    kernels._forward_kernel(
+        x_tm.reshape(n_steps * n_trials, n_in), np.ascontiguousarray(p["W_in"].T), p["b_rec"],
+        np.ascontiguousarray(p["W_rec"].T), np.ascontiguousarray(noise), has_noise,
+        dtype.type(net.alpha), kernels.ACTIVATIONS[net.config.activation], H, DS, U,
+    )
+    return H, DS
+
+
+_work = threading.local()
+
+
+def work_buffers(n_steps: int, n_trials: int, n_rec: int, dtype) -> tuple:
+    """State, derivative and scratch buffers, reused across calls of the same size.
+
+    Returns ``H (n_steps + 1, n_trials, n_rec)``, ``DS (n_steps, n_trials, n_rec)`` and
+    ``U (n_steps * n_trials, n_rec)``. Fresh buffers of this size (tens of MB) cost more
+    in page faults than a whole training step at the seed's size, so each thread keeps
+    the last ones it used. Their contents are overwritten by the next call: callers copy
+    out what they return.
+    """
+    key = (n_steps, n_trials, n_rec, np.dtype(dtype).str)
+    cached = getattr(_work, "buffers", None)
+    if cached is None or cached[0] != key:
+        cached = (key, (
+            np.empty((n_steps + 1, n_trials, n_rec), dtype=dtype),
+            np.empty((n_steps, n_trials, n_rec), dtype=dtype),
+            np.empty((n_steps * n_trials, n_rec), dtype=dtype),
+        ))
+        _work.buffers = cached
+    return cached[1]
+
+
+def readout(net: Network, h: np.ndarray) -> np.ndarray:
+    """z = W_out h + b_out for states h (..., n_rec) of the net's dtype."""
+    p = net._params
+    flat = np.ascontiguousarray(h).reshape(-1, net.n_rec)
+    z = kernels._readout_kernel(flat, np.ascontiguousarray(p["W_out"].T), p["b_out"])
+    return z.reshape(h.shape[:-1] + (net.n_out,))
+
+
+def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
+    """Run the network on inputs `x` with the Euler update.
+
+    Parameters
+    ----------
+    net : Network
+    x : array_like, shape (n_trials, n_steps, n_in)
+    h0 : array_like, shape (n_rec,) or (n_trials, n_rec), optional
+        Initial state (default 0).
+    rng : numpy.random.Generator, int or None
+        Draws the recurrent noise when ``net.config.sigma_rec > 0``.
+    noise : array_like, shape (n_trials, n_steps, n_rec), optional
+        A standard-normal realization xi to use instead of drawing one.
+
+    Returns
+    -------
+    Trajectory
+        ``h`` (n_trials, n_steps, n_rec) and ``z`` (n_trials, n_steps, n_out).
+
+    Notes
+    -----
+    For t = 1..T::
+
+        a_t = W_rec h_{t-1} + W_in x_t + b_rec
+        h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + sqrt(2 alpha) sigma_rec xi_t
+        z_t = W_out h_t + b_out
+    """
+    x = check_inputs(net, x)
+    n_trials, n_steps, _ = x.shape
+    h0 = check_h0(net, h0, n_trials)
+    xi = check_noise(net, noise, rng, n_trials, n_steps)
+    H, _ = forward(net, np.ascontiguousarray(x.transpose(1, 0, 2)), h0, xi)  # work buffers
+    h = np.ascontiguousarray(H[1:].transpose(1, 0, 2))  # (n_trials, n_steps, n_rec)
+    return Trajectory(h=h, z=readout(net, h))  # z: (n_trials, n_steps, n_out)

@@ -1,0 +1,136 @@
+"""Adam with global-norm gradient clipping and constraint projection.
+
+The optimizer state is an explicit, immutable object (:class:`AdamState`) that can be
+saved as plain arrays (:meth:`AdamState.to_arrays`) and restored exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from . import kernels
+from ._validate import check_array, check_int, check_number, fail
+
+__all__ = ["Adam", "AdamState", "global_norm", "clip_scale"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adam:
+    """Adam hyperparameters (Kingma & Ba 2015).
+
+    Attributes
+    ----------
+    lr : float
+        Learning rate.
+    beta1, beta2 : float in [0, 1)
+        Decay rates of the first and second moment estimates.
+    eps : float > 0
+    clip_norm : float or None
+        If set, gradients are rescaled so that their global L2 norm (over all trainable
+        parameters) is at most ``clip_norm``.
+    """
+
+    lr: float = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    clip_norm: float | None = None
+
+    def __post_init__(self):
+        check_number("lr", self.lr, lo=0.0, lo_open=True)
+        check_number("beta1", self.beta1, lo=0.0, hi=1.0, hi_open=True)
+        check_number("beta2", self.beta2, lo=0.0, hi=1.0, hi_open=True)
+        check_number("eps", self.eps, lo=0.0, lo_open=True)
+        if self.clip_norm is not None:
+            check_number("clip_norm", self.clip_norm, lo=0.0, lo_open=True)
+
+    def init(self, params: Mapping) -> "AdamState":
+        """Zero moments for `params` (step count 0)."""
+        return AdamState(
+            t=0,
+            m={k: np.zeros_like(v) for k, v in params.items()},
+            v={k: np.zeros_like(v) for k, v in params.items()},
+        )
+
+    def update(self, params: dict, grads: Mapping, state: "AdamState", names) -> tuple["AdamState", float]:
+        """Apply one step to the arrays of `params` named in `names`, in place.
+
+        Returns the new state and the gradient's global norm before clipping.
+
+        Notes
+        -----
+        With g the (clipped) gradient and t the new step count::
+
+            m <- beta1 m + (1 - beta1) g
+            v <- beta2 v + (1 - beta2) g^2
+            p <- p - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+        """
+        norm = global_norm(grads, names)
+        scale = clip_scale(norm, self.clip_norm)
+        t = state.t + 1
+        bias1 = 1.0 - self.beta1**t
+        bias2 = 1.0 - self.beta2**t
+        m = {k: a.copy() for k, a in state.m.items()}
+        v = {k: a.copy() for k, a in state.v.items()}
+        for name in names:
+            p = params[name]
+            dt = p.dtype.type
+            kernels._adam_kernel(p.reshape(-1), np.ascontiguousarray(grads[name], dtype=p.dtype).reshape(-1),
+                                 m[name].reshape(-1), v[name].reshape(-1), dt(scale), dt(self.lr),
+                                 dt(self.beta1), dt(self.beta2), dt(self.eps), dt(bias1), dt(bias2))
+        return AdamState(t=t, m=m, v=v), norm
+
+
+def global_norm(grads: Mapping, names) -> float:
+    """sqrt(sum over the named gradients of the sum of squared entries), in float64."""
+    total = 0.0
+    for name in names:
+        g = grads[name]
+        total += float(np.sum(np.square(g), dtype=np.float64))  # no BLAS call: see model.forward
+    return math.sqrt(total)
+
+
+def clip_scale(norm: float, clip_norm: float | None) -> float:
+    """Factor that brings a gradient of global norm `norm` down to `clip_norm`.
+
+    1 when there is no clipping or the norm is at or below the threshold.
+    """
+    if clip_norm is None or not norm > clip_norm:
+        return 1.0
+    return clip_norm / norm
+
+
+@dataclass(frozen=True)
+class AdamState:
+    """Step count and moment estimates, one array per parameter."""
+
+    t: int
+    m: Mapping
+    v: Mapping
+
+    def to_arrays(self) -> dict:
+        """Flat dict of arrays for ``np.savez`` (no pickling)."""
+        out = {"adam_t": np.array(self.t, dtype=np.int64)}
+        for k in self.m:
+            out[f"adam_m_{k}"] = np.asarray(self.m[k])
+            out[f"adam_v_{k}"] = np.asarray(self.v[k])
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping, params: Mapping) -> "AdamState":
+        """Inverse of :meth:`to_arrays`, checked against the shapes of `params`."""
+        if "adam_t" not in arrays:
+            fail("arrays", "an optimizer state with the key 'adam_t'", sorted(arrays))
+        t = check_int("adam_t", int(np.asarray(arrays["adam_t"])), lo=0)
+        m, v = {}, {}
+        for k, p in params.items():
+            for prefix, store in (("adam_m_", m), ("adam_v_", v)):
+                key = prefix + k
+                if key not in arrays:
+                    fail("arrays", f"an optimizer state with the key {key!r}", sorted(arrays))
+                store[k] = check_array(key, arrays[key], shape=np.shape(p), dtype=np.asarray(p).dtype).copy()
+        return cls(t=t, m=m, v=v)
