@@ -171,6 +171,7 @@ class SineGenerator(Task):
     high-dimensional recurrent neural networks", Neural Comput. 25:626 (section 3.3: 51
     frequencies in [0.1, 0.6] rad per unit time, input level j / 51 + 0.25). Here fewer
     frequencies, counted per step, so a discrete network (alpha = 1) can produce them.
+    No original code was published with the paper; this follows its text.
     ``info``: ``omega``, ``period``, ``condition`` = frequency index.
     """
 
