@@ -75,7 +75,16 @@ def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=Non
 
 
 def _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates):
-    """loss_and_grad on validated arrays (the training step calls this directly)."""
+    """loss_and_grad on validated arrays (the training step calls this directly).
+
+    Overflow gives inf or NaN without a warning: the caller checks that the loss and the
+    gradient are finite and says what diverged.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates)
+
+
+def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates):
     p = net._params
     dtype = net.dtype
     n_trials, n_steps, _ = x.shape
