@@ -207,12 +207,12 @@ class PerceptualDMZero(Task):
 
     Notes
     -----
-    C. Jarne (2023), "Exploring flip flop memories and beyond: training recurrent neural
-    networks with key insights", and the robust perceptual decision code
-    ``Perceptual_DM_Robust/generate_perceptual_dm.py`` in
+    C. Jarne (2023), "Different eigenvalue distributions encode the same temporal tasks
+    in recurrent neural networks", Cogn. Neurodyn. 17:257; the code accompanying that
+    work, ``Perceptual_DM_Robust/generate_perceptual_dm.py`` in
     github.com/katejarne/RNNs_for_DM_and_time_representation. The original integrates with
-    Simpson's rule; here the sum of the smoothed stimulus is used, whose sign differs only
-    for integrals within rounding of 0. ``info``: ``evidence`` (the integral), ``choice``,
+    Simpson's rule; here the plain sum of the smoothed stimulus is used (the two can
+    disagree in sign only when the integral is close to 0). ``info``: ``evidence`` (the integral), ``choice``,
     ``condition`` = (choice > 0).
     """
 
