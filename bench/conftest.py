@@ -1,0 +1,60 @@
+"""Benchmark helpers: the machine's BLAS throughput and a summary table of ratios.
+
+Run with ``pytest bench`` (pytest-benchmark). Absolute times vary on shared machines;
+the table printed at the end gives ratios measured in the same run.
+"""
+
+import numpy as np
+import pytest
+
+RESULTS = []  # rows added by the benchmarks, printed in the terminal summary
+_PEAK = {}
+
+
+def blas_peak(dtype) -> float:
+    """Measured matmul throughput (GFLOP/s) of a 2048 x 2048 product, best of 5."""
+    import time
+
+    key = np.dtype(dtype).name
+    if key not in _PEAK:
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((2048, 2048)).astype(dtype)
+        b = rng.standard_normal((2048, 2048)).astype(dtype)
+        a @ b  # warm-up
+        best = np.inf
+        for _ in range(5):
+            t0 = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t0)
+        _PEAK[key] = 2 * 2048**3 / best / 1e9
+    return _PEAK[key]
+
+
+@pytest.fixture(scope="session")
+def peak():
+    return blas_peak
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not RESULTS:
+        return
+    tr = terminalreporter
+    tr.write_sep("=", "purernn step benchmarks (ratios measured in this run)")
+    try:
+        from threadpoolctl import threadpool_info
+
+        for info in threadpool_info():
+            tr.write_line(f"BLAS: {info.get('internal_api')} {info.get('version')} "
+                          f"{info.get('architecture')} threads={info.get('num_threads')} "
+                          f"({info.get('filepath', '').rsplit('/', 1)[-1]})")
+    except ImportError:
+        pass
+    for key, value in sorted(_PEAK.items()):
+        tr.write_line(f"measured BLAS matmul peak ({key}, 2048^2): {value:.1f} GFLOP/s")
+    header = f"{'variant':<18}{'dtype':<9}{'n_rec':>6}{'n_steps':>8}{'n_trials':>9}" \
+             f"{'ms/step':>10}{'GFLOP/s':>9}{'of peak':>9}{'speed-up':>10}"
+    tr.write_line(header)
+    for r in RESULTS:
+        speedup = f"{r['speedup']:.1f}x" if r.get("speedup") else ""
+        tr.write_line(f"{r['variant']:<18}{r['dtype']:<9}{r['n_rec']:>6}{r['n_steps']:>8}{r['n_trials']:>9}"
+                      f"{r['ms']:>10.2f}{r['gflops']:>9.1f}{r['frac_peak']:>9.0%}{speedup:>10}")
