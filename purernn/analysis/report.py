@@ -1,0 +1,287 @@
+"""One call that runs every analysis that applies to a network and writes its figures.
+
+:func:`analyze_network` is what ``purernn analyze RUN_DIR`` (and ``FILE.hdf5``) calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from .._validate import as_generator, fail
+from ._common import check_net
+from .activity import activity
+from .degradation import degradation
+from .fixed_points import find_fixed_points
+from .linearize import free_response, linearize
+from .spectrum import spectrum
+from .weights import nonnormality, weight_change, weight_stats
+
+__all__ = ["analyze_network", "baseline_input", "write_json"]
+
+logger = logging.getLogger(__name__)
+
+
+def baseline_input(batch) -> np.ndarray:
+    """The resting input of a task: per-channel median of ``batch.x`` over trials and steps,
+    rounded to 0.01 so that input noise does not move it (shape (n_in,))."""
+    x = np.asarray(batch.x, dtype=np.float64)
+    return np.round(np.median(x.reshape(-1, x.shape[-1]), axis=0), 2) + 0.0
+
+
+def _jsonable(obj):
+    """numpy scalars/arrays -> Python; nan -> None, +-inf -> "inf" / "-inf"."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(obj, (complex, np.complexfloating)):
+        return [_jsonable(obj.real), _jsonable(obj.imag)]
+    return obj
+
+
+def write_json(path, data) -> None:
+    """Write `data` as JSON atomically (a temporary file in the same folder, then rename)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".summary-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(_jsonable(data), f, indent=2, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _save(fig, out_dir: str, name: str, figures: list) -> None:
+    path = os.path.join(out_dir, name)
+    fig.savefig(path, dpi=120)
+    figures.append(name)
+
+
+def _figure(figsize):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: bool = False,
+                    summary_path=None, x=None) -> dict:
+    """Run every analysis that applies to `net`, write its figures, return the numbers.
+
+    Parameters
+    ----------
+    net : Network
+        The network to study (e.g. the trained one).
+    task : purernn.tasks.Task, optional
+        Enables the analyses that need trials: accuracy, activity (PCA, trajectories,
+        unit traces) and degradation; fixed points then start from task trajectories and
+        use the task's resting input (:func:`baseline_input`).
+    net_before : Network, optional
+        The same network before training: spectra and weights before/after, weight change.
+    out_dir : str or path-like
+        Folder for the PNG figures (created).
+    rng : numpy.random.Generator, int or None
+        Seeds every random draw (trials, kicks, starting states, lesions).
+    quick : bool
+        Fewer trials, starting states and lesions (a smoke run).
+    summary_path : str or path-like, optional
+        Also write the summary there as JSON (atomically).
+    x : array_like, shape (n_in,), optional
+        Constant input for the fixed points and the linearization (default: the task's
+        resting input, or 0).
+
+    Returns
+    -------
+    dict
+        JSON-serializable summary: ``network``, ``spectrum`` (and ``spectrum_before``),
+        ``nonnormality``, ``weights`` (moments by group), ``weight_change``,
+        ``linearization`` (predicted and measured frequency), ``fixed_points``, and with a
+        task ``accuracy``, ``pca``, ``degradation``; ``figures`` (file names written) and
+        ``timing`` (seconds per part).
+
+    Notes
+    -----
+    Figures: ``spectrum.png``, ``weights.png``, ``linearization.png`` always;
+    ``fixed_points.png`` without a task (the fixed points in the plane of their own top
+    two PCs); with a task ``pca_variance.png``, ``pca_trajectories.png`` (fixed points
+    overlaid), ``unit_traces.png`` and ``degradation.png``.
+    """
+    from .. import plots
+
+    net = check_net(net)
+    if net_before is not None:
+        net_before = check_net(net_before, "net_before")
+        if net_before.params["W_rec"].shape != net.params["W_rec"].shape:
+            fail("net_before", f"a network with n_rec = {net.n_rec}", net_before.n_rec)
+    if task is not None:
+        if not (hasattr(task, "sample") and hasattr(task, "score")):
+            fail("task", "a purernn task (with sample and score) or None", type(task).__name__)
+        if task.n_in != net.n_in or task.n_out != net.n_out:
+            fail("task", f"a task with n_in={net.n_in} and n_out={net.n_out} like the network",
+                 f"{getattr(task, 'name', type(task).__name__)} with n_in={task.n_in}, n_out={task.n_out}")
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    gen = as_generator(rng)
+    seeds = gen.integers(0, 2**62, size=8)
+    timing: dict = {}
+    figures: list = []
+    summary: dict = {"network": net.config.to_dict()}
+    tic = time.perf_counter()
+
+    def lap(name):
+        nonlocal tic
+        now = time.perf_counter()
+        timing[name] = round(now - tic, 3)
+        tic = now
+
+    # -- spectra, weights, non-normality ------------------------------------------------
+    W = net.params["W_rec"]
+    spec = spectrum(W)
+    summary["spectrum"] = spec.to_dict()
+    summary["nonnormality"] = nonnormality(W).to_dict()
+    fig = _figure((7.2, 3.6) if net_before is not None else (3.8, 3.8))
+    if net_before is not None:
+        spec0 = spectrum(net_before.params["W_rec"])
+        summary["spectrum_before"] = spec0.to_dict()
+        summary["nonnormality_before"] = nonnormality(net_before.params["W_rec"]).to_dict()
+        plots.plot_spectra_before_after(spec0, spec, axes=fig.subplots(1, 2))
+    else:
+        plots.plot_spectrum(spec, fig.subplots(), title=f"W_rec (radius {spec.radius:.3g})")
+    _save(fig, out_dir, "spectrum.png", figures)
+
+    stats = weight_stats(net)
+    summary["weights"] = stats.to_dict()
+    stats0 = None
+    if net_before is not None:
+        stats0 = weight_stats(net_before)
+        summary["weights_before"] = stats0.to_dict()
+        summary["weight_change"] = weight_change(net_before, net).to_dict()
+    n_groups = sum(k in stats.values for k in ("W_in", "W_rec", "W_rec_E", "W_rec_I", "W_out"))
+    fig = _figure((2.6 * n_groups, 2.8))
+    plots.plot_weight_histograms(stats, stats0, axes=fig.subplots(1, n_groups, squeeze=False)[0])
+    _save(fig, out_dir, "weights.png", figures)
+    lap("spectrum_weights")
+
+    # -- trials ---------------------------------------------------------------------------
+    batch = act = None
+    if task is not None:
+        batch = task.sample(32 if quick else 128, rng=np.random.default_rng(seeds[0]))
+        act = activity(net, batch, n_components=3, rng=np.random.default_rng(seeds[1]))
+        summary["accuracy"] = float(np.mean(task.score(act.z.astype(batch.y.dtype, copy=False), batch)))
+        summary["pca"] = act.pca.to_dict()
+        lap("activity")
+    if x is None:
+        x = baseline_input(batch) if batch is not None else np.zeros(net.n_in)
+    x = np.asarray(x, dtype=np.float64)
+    summary["input_for_fixed_points"] = x
+
+    # -- linearization at the origin, against the measured free activity --------------------
+    lin = linearize(net, None, x)
+    resp = free_response(net, None, x, n_steps=1024 if quick else 4096, pulse=0.1,
+                         rng=np.random.default_rng(seeds[2]))
+    lin_summary = lin.to_dict()
+    lin_summary.update(resp.to_dict())
+    lin_summary["note"] = ("frequency = arg(mu)/(2 pi) cycles per step (exact for the Euler map); "
+                           "Im/(2 pi Re) is its small-angle form and diverges as Re(mu) -> 0; "
+                           "measured = FFT peak of the free activity after a kick of 0.1 from "
+                           "the origin (nonlinear, so it differs when the origin is unstable).")
+    summary["linearization"] = lin_summary
+    fig = _figure((7.2, 3.4))
+    plots.plot_linearization(lin, resp, axes=fig.subplots(1, 2))
+    _save(fig, out_dir, "linearization.png", figures)
+    lap("linearization")
+
+    # -- fixed points ---------------------------------------------------------------------
+    n_init = 64 if quick else 256
+    init = act.h if act is not None else None
+    fps = find_fixed_points(net, x, initial_states=init, n_init=n_init, rng=np.random.default_rng(seeds[3]))
+    summary["fixed_points"] = fps.to_dict()
+    lap("fixed_points")
+
+    # -- activity figures -----------------------------------------------------------------
+    if act is not None:
+        fig = _figure((3.8, 3.2))
+        plots.plot_variance_explained(act.pca.variance_explained, fig.subplots(),
+                                      participation_ratio=act.pca.participation_ratio)
+        _save(fig, out_dir, "pca_variance.png", figures)
+        fig = _figure((4.4, 4.0))
+        fp_pcs = act.pca.project(fps.h, act.pcs.shape[2]) if fps.n_fp else None
+        plots.plot_pca_trajectories(act.pcs, act.condition, fig.subplots(), fixed_points=fp_pcs,
+                                    stable=fps.stable if fps.n_fp else None,
+                                    dims=(0, 1) if act.pcs.shape[2] > 1 else (0, 0))
+        _save(fig, out_dir, "pca_trajectories.png", figures)
+        fig = _figure((6.0, 3.2))
+        plots.plot_unit_traces(act.h, fig.subplots(), condition=act.condition, dt=float(getattr(task, "dt", 1.0)))
+        _save(fig, out_dir, "unit_traces.png", figures)
+    elif fps.n_fp:
+        from .activity import pca
+
+        fig = _figure((4.0, 3.6))
+        ax = fig.subplots()
+        if fps.n_fp > 1 and net.n_rec > 1:
+            p = pca(fps.h)
+            coords = p.project(fps.h, 2)
+            ax.set_xlabel("PC 1 of the fixed points")
+            ax.set_ylabel("PC 2")
+        else:
+            coords = fps.h[:, :2] if net.n_rec > 1 else np.column_stack([fps.h[:, 0], 0 * fps.h[:, 0]])
+            ax.set_xlabel("h_1")
+            ax.set_ylabel("h_2")
+        for lab, marker, color in (("stable", "o", "k"), ("saddle", "x", "C3"), ("unstable", "s", "C1"),
+                                   ("marginal", "d", "C0")):
+            sel = np.array([lb == lab for lb in fps.labels])
+            if sel.any():
+                ax.scatter(coords[sel, 0], coords[sel, 1], marker=marker, color=color, label=lab)
+        ax.legend(fontsize=6, frameon=False)
+        ax.set_title(f"{fps.n_fp} fixed points at x = {np.round(x, 2).tolist()}", fontsize=8)
+        _save(fig, out_dir, "fixed_points.png", figures)
+    lap("activity_figures")
+
+    # -- degradation ----------------------------------------------------------------------
+    if task is not None:
+        # 64 trials and 4 draws per fraction: the part that dominates the run time
+        fr = (0.0, 0.2, 0.5) if quick else (0.0, 0.1, 0.2, 0.3, 0.5)
+        n_draws = 2 if quick else 4
+        sub = batch.subset(slice(0, 64))
+        degs = [
+            degradation(net, task, fractions=fr, mode=mode, n_draws=n_draws, batch=sub,
+                        rng=np.random.default_rng(seeds[4 + k]))
+            for k, mode in enumerate(("units", "connections"))
+        ]
+        summary["degradation"] = {d.mode: d.to_dict() for d in degs}
+        fig = _figure((3.8, 3.2))
+        plots.plot_degradation(degs, fig.subplots())
+        _save(fig, out_dir, "degradation.png", figures)
+        lap("degradation")
+
+    summary["figures"] = figures
+    summary["timing"] = timing
+    summary = _jsonable(summary)
+    if summary_path is not None:
+        write_json(summary_path, summary)
+    logger.info("analysis written to %s (%d figures, %.1f s)", out_dir, len(figures), sum(timing.values()))
+    return summary
