@@ -14,6 +14,8 @@ from .losses import loss_and_grad
 from .model import Network, NetworkConfig, Trajectory, simulate
 from .optim import Adam, AdamState
 from .train import StepResult, train_step
+from .train import TrainConfig, TrainResult, default_network, default_train_config, evaluate, train
+from .runs import load_run, resume, save_run
 
 __all__ = [
     "Adam",
@@ -30,4 +32,13 @@ __all__ = [
     "simulate",
     "tasks",
     "train_step",
+    "TrainConfig",
+    "TrainResult",
+    "default_network",
+    "default_train_config",
+    "evaluate",
+    "train",
+    "save_run",
+    "load_run",
+    "resume",
 ]

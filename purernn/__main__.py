@@ -1,0 +1,7 @@
+"""``python -m purernn``: the same as the ``purernn`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,592 @@
+"""Run directories on disk (SPEC section 4): save, load, checkpoint and resume a training run.
+
+A run directory holds::
+
+    run.json         configs (network, task, training), seed, versions, UTC times, status,
+                     and the SHA-256 of every npz file below
+    params.npz       final and initial parameters, masks, Adam state   (complete runs)
+    history.npz      loss, grad_norm per step; eval_step, val_loss, val_accuracy
+    checkpoint.npz   everything needed to continue exactly              (while training)
+    figures/         written by the CLI (:func:`write_figures`)
+
+Only arrays and JSON are written; npz files are read with ``allow_pickle=False``. Every
+file is written to a temporary file in the same directory and moved into place with
+``os.replace``, all the data files before ``run.json``, so a crash while saving leaves the
+previous files intact. A file that is missing, truncated, corrupt, edited by hand or not
+matching its recorded checksum raises :class:`~purernn.errors.RunFileError` naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import platform
+import tempfile
+import zipfile
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from .errors import RunFileError, ValidationError
+from .model import PARAM_NAMES, Network, NetworkConfig
+from .optim import AdamState
+from .train import TrainConfig, TrainResult, _Loop, _run
+
+__all__ = [
+    "RUN_JSON",
+    "PARAMS_FILE",
+    "HISTORY_FILE",
+    "CHECKPOINT_FILE",
+    "FIGURES_DIR",
+    "save_run",
+    "load_run",
+    "resume",
+    "read_run_json",
+    "write_figures",
+]
+
+logger = logging.getLogger(__name__)
+
+RUN_JSON = "run.json"
+PARAMS_FILE = "params.npz"
+HISTORY_FILE = "history.npz"
+CHECKPOINT_FILE = "checkpoint.npz"
+FIGURES_DIR = "figures"
+FORMAT = "purernn-run"
+FORMAT_VERSION = 1
+STATUSES = ("running", "interrupted", "diverged", "complete")
+HISTORY_KEYS = ("loss", "grad_norm", "eval_step", "val_loss", "val_accuracy")
+
+
+# ---------------------------------------------------------------------------------------
+# Atomic files
+# ---------------------------------------------------------------------------------------
+
+
+def _npz_bytes(arrays: dict) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _json_bytes(obj) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n").encode("ascii")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a new temporary file next to `path`, flushed to disk."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _write_files(directory: Path, files: dict) -> None:
+    """Atomically replace each ``directory / name`` by its bytes, in the dict's order.
+
+    All files are staged (written and fsynced under temporary names) before the first is
+    moved into place, so an error or a crash while writing leaves every previous file
+    as it was. Put ``run.json`` last: it is the record that refers to the others.
+    """
+    staged = []
+    try:
+        for name, data in files.items():
+            staged.append((_stage(directory / name, data), directory / name))
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # only left over if something failed before its rename
+    with contextlib.suppress(OSError):  # make the renames durable (not on every OS)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# ---------------------------------------------------------------------------------------
+# run.json
+# ---------------------------------------------------------------------------------------
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _versions() -> dict:
+    import numba
+    import scipy
+
+    from . import __version__
+
+    return {
+        "purernn": __version__,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "scipy": scipy.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _finite_or_none(x: float):
+    return float(x) if math.isfinite(x) else None
+
+
+def _meta(net_config: NetworkConfig, task, config: TrainConfig, *, status: str, step: int,
+          created: str, files: dict, result: TrainResult | None = None, error: str | None = None) -> dict:
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "status": status,
+        "step": int(step),
+        "task": task.to_dict(),
+        "network": net_config.to_dict(),
+        "train": config.to_dict(),
+        "seed": config.seed,
+        "versions": _versions(),
+        "created_utc": created,
+        "updated_utc": _utc_now(),
+        "files": files,
+    }
+    if result is not None:
+        meta["result"] = {
+            "n_steps": result.n_steps,
+            "best_step": result.best_step,
+            "stop_reason": result.stop_reason,
+            "wall_time": result.wall_time,
+            "val_accuracy": _finite_or_none(result.val_accuracy),
+            "val_loss": _finite_or_none(result.val_loss),
+            "target_accuracy": result.target_accuracy,
+            "reached_criterion": bool(result.reached_criterion),
+        }
+    if error is not None:
+        meta["error"] = error
+    return meta
+
+
+def _bad(path: Path, what: str) -> RunFileError:
+    return RunFileError(f"{str(path)!r}: {what}")
+
+
+def read_run_json(path) -> dict:
+    """The parsed ``run.json`` of run directory `path`, with its structure checked.
+
+    Raises
+    ------
+    RunFileError
+        Missing directory or file, invalid JSON, or missing / mistyped entries.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise RunFileError(f"{str(path)!r} is not a run directory (it does not exist or is a file).")
+    file = path / RUN_JSON
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _bad(file, "missing; this directory does not hold a purernn run") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise _bad(file, f"cannot be read ({err})") from err
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _bad(file, f"is not valid JSON ({err}); was it truncated or edited by hand?") from err
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _bad(file, f"is not a purernn run file (no \"format\": {FORMAT!r})")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise _bad(file, f"has format_version {meta.get('format_version')!r}; this purernn reads "
+                   f"version {FORMAT_VERSION}")
+    expected = {"status": str, "step": int, "task": dict, "network": dict, "train": dict,
+                "files": dict, "created_utc": str}
+    for key, typ in expected.items():
+        if not isinstance(meta.get(key), typ) or isinstance(meta.get(key), bool):
+            raise _bad(file, f"entry {key!r} must be a {typ.__name__}; got {meta.get(key)!r}")
+    if meta["status"] not in STATUSES:
+        raise _bad(file, f"entry 'status' must be one of {', '.join(STATUSES)}; got {meta['status']!r}")
+    return meta
+
+
+def _configs(path: Path, meta: dict):
+    """(NetworkConfig, Task, TrainConfig) from a checked run.json."""
+    from . import tasks
+
+    file = path / RUN_JSON
+    try:
+        net_config = NetworkConfig(**meta["network"])
+    except (TypeError, ValidationError) as err:
+        raise _bad(file, f"entry 'network' is not a valid network configuration ({err})") from err
+    task_d = dict(meta["task"])
+    try:
+        task = tasks.make(task_d.pop("name", None), **task_d)
+    except (TypeError, ValidationError) as err:
+        raise _bad(file, f"entry 'task' is not a valid task ({err})") from err
+    try:
+        config = TrainConfig.from_dict(meta["train"])
+    except (TypeError, ValidationError) as err:
+        raise _bad(file, f"entry 'train' is not a valid TrainConfig ({err})") from err
+    if config.seed is None:
+        raise _bad(file, "entry 'train' has no seed; the run cannot be reproduced")
+    if (task.n_in, task.n_out) != (net_config.n_in, net_config.n_out):
+        raise _bad(file, f"the task ({task.n_in} inputs, {task.n_out} outputs) and the network "
+                   f"({net_config.n_in}, {net_config.n_out}) disagree")
+    return net_config, task, config
+
+
+def _read_npz(path: Path, meta: dict, name: str) -> dict:
+    """Arrays of ``path / name``, checked against the checksum recorded in run.json."""
+    file = path / name
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise _bad(file, f"missing (run.json, status {meta['status']!r}, refers to it)") from None
+    except OSError as err:
+        raise _bad(file, f"cannot be read ({err})") from err
+    recorded = meta["files"].get(name)
+    if recorded != _sha256(data):
+        raise _bad(file, "does not match the SHA-256 recorded in run.json; it was truncated, "
+                   "corrupted or edited by hand (or written by an interrupted save)")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise _bad(file, f"is not a readable npz archive of plain arrays ({err})") from err
+
+
+def _arrays_error(file: Path, err: Exception) -> RunFileError:
+    if isinstance(err, KeyError):
+        return _bad(file, f"lacks the array {err.args[0]!r}")
+    return _bad(file, f"holds inconsistent arrays ({err})")
+
+
+# ---------------------------------------------------------------------------------------
+# The writer used during training
+# ---------------------------------------------------------------------------------------
+
+
+def _check_target_dir(path: Path, overwrite: bool) -> None:
+    """Refuse to write into a directory that already holds a run unless `overwrite`."""
+    if path.exists() and not path.is_dir():
+        raise RunFileError(f"{str(path)!r} exists and is not a directory.")
+    ours = [RUN_JSON, PARAMS_FILE, HISTORY_FILE, CHECKPOINT_FILE]
+    present = [n for n in ours if (path / n).exists()]
+    if present and not overwrite:
+        raise RunFileError(
+            f"{str(path)!r} already holds a run ({', '.join(present)}); it is never overwritten "
+            "silently. Choose another directory, resume it (purernn resume), or pass "
+            "overwrite=True (CLI: --overwrite)."
+        )
+    path.mkdir(parents=True, exist_ok=True)
+    if present:
+        logger.warning("overwriting the run in %s", path)
+        for n in present:
+            (path / n).unlink()
+        figures = path / FIGURES_DIR
+        if figures.is_dir():
+            for f in figures.glob("*.png"):
+                f.unlink()
+
+
+class _RunWriter:
+    """Writes checkpoints and the final files of one run directory."""
+
+    def __init__(self, path: Path, net_config: NetworkConfig, task, config: TrainConfig,
+                 created: str, last_checkpoint_step: int | None = None):
+        self.path = path
+        self.net_config = net_config
+        self.task = task
+        self.config = config
+        self.created = created
+        self.last_checkpoint_step = last_checkpoint_step
+        self._files: dict = {}
+
+    @classmethod
+    def create(cls, path, net: Network, task, config: TrainConfig, *, overwrite: bool) -> "_RunWriter":
+        path = Path(path)
+        _check_target_dir(path, overwrite)
+        return cls(path, net.config, task, config, _utc_now())
+
+    def _write_meta(self, status: str, step: int, extra_files: dict, **kw) -> None:
+        meta = _meta(self.net_config, self.task, self.config, status=status, step=step,
+                     created=self.created, files=self._files, **kw)
+        _write_files(self.path, {**extra_files, RUN_JSON: _json_bytes(meta)})
+
+    def checkpoint(self, loop: _Loop, status: str = "running") -> None:
+        """Save `loop`'s state as ``checkpoint.npz`` and record it in run.json."""
+        data = _npz_bytes(loop.to_arrays())
+        self._files = {CHECKPOINT_FILE: _sha256(data)}
+        self._write_meta(status, loop.step, {CHECKPOINT_FILE: data})
+        self.last_checkpoint_step = loop.step
+        logger.debug("checkpoint at step %d in %s", loop.step, self.path)
+
+    def mark_diverged(self, error: str) -> None:
+        """Record the divergence in run.json; the last checkpoint stays as it is."""
+        self._write_meta("diverged", self.last_checkpoint_step or 0, {}, error=error)
+
+    def finish(self, result: TrainResult) -> None:
+        """Write the final files and drop the checkpoint."""
+        _write_complete(self.path, result, self.created)
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------
+
+
+def _params_arrays(result: TrainResult) -> dict:
+    out = {}
+    for k in PARAM_NAMES:
+        out[k] = np.asarray(result.net.params[k])
+    for k in PARAM_NAMES:
+        out["init_" + k] = np.asarray(result.net_init.params[k])
+    if result.net.rec_mask is not None:
+        out["rec_mask"] = result.net.rec_mask
+    if result.net.out_mask is not None:
+        out["out_mask"] = result.net.out_mask
+    out.update(result.optimizer_state.to_arrays())
+    return out
+
+
+def _write_complete(path: Path, result: TrainResult, created: str) -> None:
+    params = _npz_bytes(_params_arrays(result))
+    history = _npz_bytes({k: np.asarray(result.history[k]) for k in HISTORY_KEYS})
+    files = {PARAMS_FILE: _sha256(params), HISTORY_FILE: _sha256(history)}
+    meta = _meta(result.net.config, result.task, result.config, status="complete",
+                 step=result.n_steps, created=created, files=files, result=result)
+    _write_files(path, {PARAMS_FILE: params, HISTORY_FILE: history, RUN_JSON: _json_bytes(meta)})
+    with contextlib.suppress(FileNotFoundError):
+        (path / CHECKPOINT_FILE).unlink()
+
+
+def save_run(path, result: TrainResult, *, overwrite: bool = False) -> Path:
+    """Save a finished training run to directory `path` (SPEC section 4).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The run directory (created if needed).
+    result : TrainResult
+        From :func:`purernn.train`.
+    overwrite : bool
+        Replace a run already in `path` (otherwise :class:`RunFileError`).
+
+    Returns
+    -------
+    pathlib.Path
+        The run directory.
+
+    Notes
+    -----
+    Writes ``params.npz`` (final and initial parameters, masks, Adam state),
+    ``history.npz`` and ``run.json``, each atomically (temporary file + ``os.replace``).
+    """
+    if not isinstance(result, TrainResult):
+        from ._validate import fail
+
+        fail("result", "a purernn.TrainResult (from pr.train)", type(result).__name__)
+    path = Path(path)
+    _check_target_dir(path, overwrite)
+    _write_complete(path, result, _utc_now())
+    return path
+
+
+def load_run(path) -> TrainResult:
+    """Load a run directory written by :func:`save_run`, :func:`purernn.train` or the CLI.
+
+    A run still in progress, interrupted (Ctrl-C) or diverged is loaded from its last
+    checkpoint: ``result.net`` then holds the checkpoint's current parameters and
+    ``result.stop_reason`` is ``"interrupted"`` or ``"diverged"``.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    RunFileError
+        A file is missing, truncated, corrupt, edited by hand or inconsistent; the
+        message names the file.
+    """
+    path = Path(path)
+    meta = read_run_json(path)
+    net_config, task, config = _configs(path, meta)
+    if meta["status"] != "complete":
+        loop = _load_loop(path, meta, net_config, task, config)
+        loop.stop_reason = "diverged" if meta["status"] == "diverged" else "interrupted"
+        # where training stands (not the best evaluation so far): what resume continues
+        evaluated = bool(loop.eval_step) and loop.eval_step[-1] == loop.step
+        return dataclasses.replace(
+            loop.result(), net=loop.net, best_step=loop.step,
+            val_accuracy=loop.val_accuracy[-1] if evaluated else math.nan,
+            val_loss=loop.val_loss[-1] if evaluated else math.nan,
+        )
+
+    file = path / PARAMS_FILE
+    arrays = _read_npz(path, meta, PARAMS_FILE)
+    try:
+        masks = {k: arrays[k] for k in ("rec_mask", "out_mask") if k in arrays}
+        net = Network(net_config, {k: arrays[k] for k in PARAM_NAMES}, **masks)
+        net_init = Network(net_config, {k: arrays["init_" + k] for k in PARAM_NAMES}, **masks)
+        state = AdamState.from_arrays(arrays, net.params)
+    except (KeyError, ValidationError) as err:
+        raise _arrays_error(file, err) from err
+    hfile = path / HISTORY_FILE
+    harrays = _read_npz(path, meta, HISTORY_FILE)
+    try:
+        history = {k: np.array(harrays[k]) for k in HISTORY_KEYS}
+    except KeyError as err:
+        raise _arrays_error(hfile, err) from err
+    for a in history.values():
+        a.flags.writeable = False
+    res = meta.get("result")
+    file = path / RUN_JSON
+    try:
+        n_steps = int(res["n_steps"])
+        if history["loss"].shape != (n_steps,):
+            raise _bad(hfile, f"holds {history['loss'].shape} losses for a run of {n_steps} steps")
+        return TrainResult(
+            net=net, net_init=net_init, history=MappingProxyType(history), config=config, task=task,
+            n_steps=n_steps, best_step=int(res["best_step"]), stop_reason=str(res["stop_reason"]),
+            wall_time=float(res["wall_time"]),
+            val_accuracy=math.nan if res["val_accuracy"] is None else float(res["val_accuracy"]),
+            val_loss=math.nan if res["val_loss"] is None else float(res["val_loss"]),
+            optimizer_state=state,
+        )
+    except (TypeError, KeyError, ValueError) as err:
+        raise _bad(file, f"entry 'result' is missing or malformed ({err!r})") from err
+
+
+def _load_loop(path: Path, meta: dict, net_config, task, config) -> _Loop:
+    file = path / CHECKPOINT_FILE
+    arrays = _read_npz(path, meta, CHECKPOINT_FILE)
+    try:
+        return _Loop.from_arrays(arrays, net_config, task, config)
+    except (KeyError, ValidationError, TypeError, ValueError) as err:
+        raise _arrays_error(file, err) from err
+
+
+def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
+    """Continue an interrupted run from its checkpoint, in place.
+
+    The final parameters are bitwise equal to those of an uninterrupted run with the
+    same seed and configuration (every random draw is a function of the seed, the
+    stream and the step; the checkpoint holds the parameters and Adam's state).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A run directory with status running, interrupted or diverged (a diverged run
+        will diverge again at the same step: change the configuration and retrain).
+    progress : bool
+    callbacks : sequence of callables, optional
+        As in :func:`purernn.train`.
+
+    Returns
+    -------
+    TrainResult
+        For a run that is already complete, the saved result (nothing is trained).
+    """
+    path = Path(path)
+    meta = read_run_json(path)
+    if meta["status"] == "complete":
+        logger.info("%s is already complete; nothing to resume", path)
+        return load_run(path)
+    net_config, task, config = _configs(path, meta)
+    loop = _load_loop(path, meta, net_config, task, config)
+    writer = _RunWriter(path, net_config, task, config, str(meta["created_utc"]),
+                        last_checkpoint_step=loop.step)
+    writer._files = dict(meta["files"])
+    logger.info("resuming %s at step %d of %d", path, loop.step, config.total_steps)
+    return _run(loop, writer, progress=progress, callbacks=callbacks)
+
+
+# ---------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------
+
+
+def write_figures(path, result: TrainResult | None = None, *, n_trials: int = 200, rng=0,
+                  dpi: int = 120) -> list:
+    """Write the training figures of a run into ``path / "figures"``.
+
+    ``loss.png`` (training loss per step, validation loss), ``accuracy.png`` (validation
+    accuracy and the criterion) and ``trials.png`` (one sample trial per condition:
+    input, target and the trained network's output).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The run directory.
+    result : TrainResult, optional
+        Default: :func:`load_run` (`path`).
+    n_trials : int
+        Trials drawn to find one per condition.
+    rng : numpy.random.Generator, int or None
+        Draws the sample trials (and their recurrent noise).
+    dpi : int
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    from matplotlib.figure import Figure
+
+    from . import plots
+    from ._validate import as_generator
+    from .model import simulate
+
+    path = Path(path)
+    result = load_run(path) if result is None else result
+    out = path / FIGURES_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig, name):
+        target = out / name
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        _write_files(out, {name: buf.getvalue()})
+        written.append(target)
+
+    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
+    plots.plot_loss_curve(result.history, ax=fig.subplots())
+    save(fig, "loss.png")
+    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
+    plots.plot_accuracy_curve(result.history, criterion=result.target_accuracy, ax=fig.subplots())
+    save(fig, "accuracy.png")
+
+    gen = as_generator(rng)
+    batch = result.task.sample(n_trials, gen)
+    z = simulate(result.net, batch.x, rng=gen).z
+    cond = np.asarray(batch.info.get("condition", np.zeros(batch.n_trials, dtype=int)))
+    n_cols = min(np.unique(cond).size, 8)
+    fig = Figure(figsize=(2.4 * n_cols + 0.8, 3.8), layout="constrained")
+    axes = fig.subplots(2, n_cols, sharex=True, sharey="row", squeeze=False)
+    plots.plot_trials(batch, z=z, dt=result.task.dt, axes=axes, max_conditions=8)
+    fig.suptitle(f"{result.task.name}: trained network (one trial per condition)", fontsize=8)
+    save(fig, "trials.png")
+    return written

@@ -1,0 +1,246 @@
+"""The training loop: configuration, random streams, regimes, stopping, Ctrl-C, divergence."""
+
+import math
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import purernn as pr
+from purernn.tasks import TASKS
+from purernn.train import (
+    STREAMS,
+    TrainConfig,
+    _Data,
+    default_network_kwargs,
+    stream_rng,
+    stream_seed,
+    wilson_interval,
+)
+
+from .train_helpers import tiny_config, tiny_net, tiny_task
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+def test_config_defaults_and_derived():
+    cfg = TrainConfig(regime="fixed", n_samples=100, n_epochs=3, batch_size=32)
+    assert cfg.steps_per_epoch == 4  # ceil(100 / 32): the last batch holds 4 trials
+    assert cfg.total_steps == 12
+    assert TrainConfig(n_steps=7).total_steps == 7
+    assert cfg.optimizer.lr == cfg.lr
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"regime": "online"}, "`regime` must be one of 'fixed', 'fresh'"),
+        ({"batch_size": 0}, "`batch_size` must be an integer >= 1"),
+        ({"lr": -1.0}, "`lr` must be in"),
+        ({"keep_best": 1}, "`keep_best` must be True or False"),
+        ({"target_accuracy": 1.5}, "`target_accuracy` must be in"),
+        ({"seed": -3}, "`seed` must be an integer >= 0"),
+    ],
+)
+def test_config_validation(kw, match):
+    with pytest.raises(pr.ValidationError, match=match):
+        TrainConfig(**kw)
+
+
+def test_config_unknown_key_lists_valid_keys():
+    with pytest.raises(pr.ValidationError, match="one of regime, n_steps") as info:
+        TrainConfig.from_dict({"learning_rate": 0.1})
+    assert "learning_rate" in str(info.value)
+
+
+def test_every_registered_task_has_a_valid_default():
+    for name, cls in TASKS.items():
+        cfg = pr.default_train_config(name)
+        assert isinstance(cfg, TrainConfig)
+        kw = default_network_kwargs(name)
+        assert kw["n_rec"] == 50 and kw["alpha"] > 0
+    with pytest.raises(pr.ValidationError, match="'xor'"):
+        pr.default_train_config("xro")
+
+
+def test_train_rejects_mismatched_network():
+    task = tiny_task("xor")
+    net = pr.Network.create(3, 8, 1, seed=0)
+    with pytest.raises(pr.ValidationError, match="n_in=2"):
+        pr.train(net, task, tiny_config(), progress=False)
+
+
+# -- random streams ----------------------------------------------------------------------
+
+
+def test_streams_are_spawned_children_of_the_seed():
+    children = np.random.SeedSequence(11).spawn(len(STREAMS))
+    for name, i in STREAMS.items():
+        assert np.array_equal(stream_seed(11, name).generate_state(4), children[i].generate_state(4))
+    step7 = children[STREAMS["data"]].spawn(8)[7]
+    assert np.array_equal(stream_seed(11, "data", 7).generate_state(4), step7.generate_state(4))
+
+
+def test_noise_level_does_not_change_init_or_data():
+    task = tiny_task("xor")
+    quiet = tiny_net(task, seed=4)
+    noisy = tiny_net(task, seed=4, sigma_rec=0.2)
+    for k in quiet.params:
+        assert np.array_equal(quiet.params[k], noisy.params[k])
+    cfg = tiny_config(seed=4)
+    b_quiet, b_noisy = _Data(task, cfg, quiet).batch(3), _Data(task, cfg, noisy).batch(3)
+    assert np.array_equal(b_quiet.x, b_noisy.x)
+    # and another seed does change them
+    other = tiny_net(task, seed=5)
+    assert not np.array_equal(other.params["W_rec"], quiet.params["W_rec"])
+
+
+def test_fixed_regime_shuffles_each_epoch_over_one_training_set():
+    task = tiny_task("and")
+    cfg = tiny_config(regime="fixed", n_samples=40, n_epochs=2, batch_size=16)
+    data = _Data(task, cfg, tiny_net(task))
+    epoch0 = np.concatenate([data.batch(k).x for k in range(3)])  # 16 + 16 + 8 trials
+    epoch1 = np.concatenate([data.batch(k).x for k in range(3, 6)])
+    assert epoch0.shape[0] == epoch1.shape[0] == 40
+
+    def rows(a):
+        return sorted(map(bytes, a.reshape(40, -1)))
+
+    assert rows(epoch0) == rows(epoch1) == rows(data.train_set.x)  # same trials
+    assert not np.array_equal(epoch0, epoch1)  # another order
+
+
+def test_seed_none_is_resolved_and_recorded():
+    task = tiny_task("xor")
+    r = pr.train(tiny_net(task), task, tiny_config(seed=None, n_steps=3), progress=False)
+    assert isinstance(r.seed, int) and r.config.seed == r.seed
+
+
+# -- training reaches the criterion ----------------------------------------------------------
+
+
+def test_fresh_regime_learns_tiny_xor():
+    rng = np.random.default_rng(0)
+    task = tiny_task("xor")
+    r = pr.train(tiny_net(task, seed=0), task, tiny_config(seed=0), progress=False)
+    assert r.stop_reason == "criterion" and r.reached_criterion
+    assert r.n_steps < 400
+    ev = pr.evaluate(r.net, task, n_trials=1000, rng=rng)
+    assert ev.accuracy >= 0.95  # stated accuracy on fresh trials
+    h = r.history
+    assert h["loss"].shape == h["grad_norm"].shape == (r.n_steps,)
+    assert h["eval_step"][0] == 0 and h["eval_step"][-1] == r.n_steps
+    assert h["val_loss"].shape == h["val_accuracy"].shape == h["eval_step"].shape
+    assert h["loss"][-20:].mean() < 0.5 * h["loss"][:20].mean()
+    # the initial network is returned untouched
+    assert np.array_equal(r.net_init.params["W_rec"], tiny_net(task, seed=0).params["W_rec"])
+
+
+def test_fixed_regime_learns_tiny_and_with_loss_threshold():
+    rng = np.random.default_rng(1)
+    task = tiny_task("and")
+    cfg = tiny_config(regime="fixed", n_samples=320, n_epochs=20, batch_size=32, seed=2,
+                      stop_at_criterion=False, loss_threshold=0.3, patience=2)
+    r = pr.train(tiny_net(task, seed=2), task, cfg, progress=False)
+    assert r.stop_reason == "loss_threshold"
+    assert r.history["val_loss"][-1] <= 0.3 and r.history["val_loss"][-2] <= 0.3  # patience 2
+    assert pr.evaluate(r.net, task, n_trials=1000, rng=rng).accuracy >= 0.95
+
+
+def test_keep_best_returns_the_best_evaluation():
+    task = tiny_task("xor")
+    cfg = tiny_config(n_steps=60, eval_every=10, stop_at_criterion=False, seed=3)
+    r = pr.train(tiny_net(task, seed=3), task, cfg, progress=False)
+    h = r.history
+    i = int(np.flatnonzero(h["eval_step"] == r.best_step)[0])
+    assert h["val_accuracy"][i] == h["val_accuracy"].max() == r.val_accuracy
+    last = pr.train(tiny_net(task, seed=3), task, cfg.replace(keep_best=False), progress=False)
+    assert last.best_step == last.n_steps == 60
+    # same draws: the last parameters of both runs agree
+    assert np.array_equal(last.optimizer_state.m["W_rec"], r.optimizer_state.m["W_rec"])
+
+
+def test_callbacks_see_every_step_and_can_stop():
+    task = tiny_task("xor")
+    seen = []
+
+    def cb(event):
+        seen.append((event.step, event.val_accuracy is not None))
+        return event.step == 25
+
+    r = pr.train(tiny_net(task), task, tiny_config(), progress=False, callbacks=[cb])
+    assert r.stop_reason == "callback" and r.n_steps == 25
+    assert [s for s, _ in seen] == list(range(1, 26))
+    assert [s for s, evaluated in seen if evaluated] == [20]
+
+
+def test_noisy_network_trains_deterministically():
+    task = tiny_task("xor")
+    cfg = tiny_config(n_steps=15, eval_every=5)
+    a = pr.train(tiny_net(task, sigma_rec=0.05), task, cfg, progress=False)
+    b = pr.train(tiny_net(task, sigma_rec=0.05), task, cfg, progress=False)
+    c = pr.train(tiny_net(task, sigma_rec=0.05), task, cfg.replace(seed=1), progress=False)
+    assert np.array_equal(a.history["loss"], b.history["loss"])
+    assert not np.array_equal(a.history["loss"], c.history["loss"])
+
+
+def test_ctrl_c_stops_after_the_current_step():
+    task = tiny_task("xor")
+
+    def press_ctrl_c(event):
+        if event.step == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    r = pr.train(tiny_net(task), task, tiny_config(), progress=False, callbacks=[press_ctrl_c])
+    assert r.stop_reason == "interrupted" and r.n_steps == 5
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_divergence_names_the_step():
+    task = tiny_task("xor")
+    net = tiny_net(task, activation="linear", gain=1.0)
+    with pytest.raises(pr.ConvergenceError, match=r"diverged at step \d+ of 400.*learning rate"):
+        pr.train(net, task, tiny_config(lr=1e4), progress=False)
+
+
+# -- evaluation --------------------------------------------------------------------------------
+
+
+def test_wilson_interval_known_values():
+    lo, hi = wilson_interval(50, 100)
+    assert lo == pytest.approx(0.4038, abs=1e-4) and hi == pytest.approx(0.5962, abs=1e-4)
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)
+    with pytest.raises(pr.ValidationError, match="`n_correct` must be an integer <= 10"):
+        wilson_interval(11, 10)
+
+
+def test_evaluate_reports_accuracy_with_interval():
+    rng = np.random.default_rng(5)
+    task = tiny_task("xor")
+    ev = pr.evaluate(tiny_net(task), task, n_trials=200, rng=rng)
+    assert ev.n_trials == 200 and 0 <= ev.n_correct <= 200
+    assert ev.ci_low <= ev.accuracy <= ev.ci_high
+    assert math.isfinite(ev.loss) and ev.loss > 0
+
+
+# -- the Table 1 sizes, slow -------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["and", "xor", "flipflop", "perceptual_dm"])
+def test_default_config_reaches_criterion_at_50_units(name):
+    if name not in TASKS:
+        pytest.skip(f"task {name!r} not registered")
+    rng = np.random.default_rng(0)
+    task = pr.tasks.make(name)
+    cfg = pr.default_train_config(name, seed=0)
+    net = pr.default_network(task, seed=0)
+    assert net.n_rec == 50
+    r = pr.train(net, task, cfg, progress=False)
+    assert r.reached_criterion, (r.stop_reason, r.val_accuracy)
+    ev = pr.evaluate(r.net, task, n_trials=1000, rng=rng)
+    assert ev.ci_high >= task.criterion  # fresh trials agree with the validation set
