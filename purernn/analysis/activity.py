@@ -163,8 +163,8 @@ def activity(net, batch, *, n_components: int = 3, rng=None) -> Activity:
     cond = np.asarray(info.get("condition", np.zeros(n_trials, dtype=int)))
     if cond.shape != (n_trials,):
         cond = np.zeros(n_trials, dtype=int)
-    h = np.asarray(traj.h, dtype=np.float64)
+    h = np.array(traj.h, dtype=np.float64)  # a copy: simulate may return its work buffer
     p = pca(h)
     k = min(n_components, net.n_rec)
-    return Activity(h=h, z=np.asarray(traj.z, dtype=np.float64), condition=cond, pca=p,
+    return Activity(h=h, z=np.array(traj.z, dtype=np.float64), condition=cond, pca=p,
                     pcs=p.project(h, k))

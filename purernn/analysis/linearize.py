@@ -245,7 +245,7 @@ class FreeResponse:
     freqs : ndarray, shape (n_freqs,)
         Frequencies of the spectrum, cycles per step (zero-padded FFT grid).
     power : ndarray, shape (n_freqs,)
-        Power summed over units, of the Hann-windowed, mean-removed traces.
+        Power summed over units of the centred traces.
     frequency : float
         Peak frequency (cycles per step, refined by parabolic interpolation of the log
         power; nan when the activity is flat).
@@ -290,8 +290,11 @@ def free_response(net, h=None, x=None, *, n_steps: int = 2048, pulse: float = 0.
     Notes
     -----
     The recurrent noise is switched off (``sigma_rec = 0``). The spectrum is the sum over
-    units of ``|FFT(w (h_i - mean h_i))|^2`` with a Hann window ``w``; the peak is refined
-    by fitting a parabola through the log power at the three grid points around it.
+    units of ``|FFT(h_i - c_i)|^2``, zero-padded `pad` times, where ``c`` is the mean state
+    over the second half of the run (the point a decaying response settles to, or the
+    centre of a sustained oscillation); no taper, since a decaying response is windowed by
+    its own decay. The peak is refined by a parabola through the log power at the three
+    grid points around it.
     """
     net = check_net(net)
     h = check_state(net, h)
@@ -305,16 +308,19 @@ def free_response(net, h=None, x=None, *, n_steps: int = 2048, pulse: float = 0.
     quiet = net.replace(sigma_rec=0.0) if net.config.sigma_rec > 0 else net
     xs = np.broadcast_to(x, (1, n_steps, net.n_in))
     traj = simulate(quiet, xs, h0=h + pulse * u)
-    H = np.asarray(traj.h[0], dtype=np.float64)  # (n_steps, n_rec)
+    H = np.array(traj.h[0], dtype=np.float64)  # (n_steps, n_rec), a copy
     n_fft = pad * (n_steps - skip)
     freqs = np.fft.rfftfreq(n_fft)
     if not np.all(np.isfinite(H)) or np.abs(H).max() > 1e150:
         nan = np.full(freqs.shape, np.nan)
         return FreeResponse(h=H, freqs=freqs, power=nan, frequency=float("nan"))
     seg = H[skip:]
-    seg = seg - seg.mean(axis=0)
-    window = np.hanning(seg.shape[0])[:, None]
-    spec = np.fft.rfft(seg * window, n=n_fft, axis=0)
+    # Centre on the mean of the second half: the fixed point a decaying response settles
+    # to, or the centre of a sustained oscillation.
+    seg = seg - seg[seg.shape[0] // 2:].mean(axis=0)
+    # No taper: a decaying response is already windowed by its decay, and a Hann window
+    # would erase its start, where the signal is.
+    spec = np.fft.rfft(seg, n=n_fft, axis=0)
     power = np.sum(np.abs(spec) ** 2, axis=1)  # (n_freqs,)
     if power[1:].max() <= 1e-300:
         return FreeResponse(h=H, freqs=freqs, power=power, frequency=float("nan"))
