@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analyze", help="analysis report of a trained network")
     an.add_argument("source", type=Path, help="run directory or Keras .hdf5 file")
-    an.add_argument("--task", help="task name (needed for an .hdf5 file)")
+    an.add_argument("--task", help="task name for an .hdf5 file (enables the trial-based analyses)")
+    an.add_argument("--quick", action="store_true", help="fewer trials and starting states")
     an.add_argument("--out", type=Path, help="output directory (default: RUN_DIR)")
     return p
 
@@ -260,18 +261,15 @@ def _cmd_analyze(args) -> int:
         net, net_before, task = result.net, result.net_init, result.task
         out = args.out or src
     else:
-        if not args.task:
-            raise CliError("analyzing a Keras file needs --task NAME")
-        try:
-            from purernn.io import load_keras
-        except ImportError as err:
-            raise CliError(f"reading Keras files needs purernn.io.load_keras ({err})") from err
-        net, net_before, task = load_keras(src), None, pr.tasks.make(args.task)
+        from purernn.io import load_keras_h5
+
+        net, net_before = load_keras_h5(src), None
+        task = pr.tasks.make(args.task) if args.task else None
         out = args.out or src.with_suffix("")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     analyze_network(net, task, net_before=net_before, out_dir=out / "figures",
-                    summary_path=out / "summary.json")
+                    summary_path=out / "summary.json", quick=args.quick)
     print(f"analysis written to {out / 'figures'} and {out / 'summary.json'}")
     return 0
 

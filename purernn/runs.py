@@ -283,8 +283,12 @@ def _arrays_error(file: Path, err: Exception) -> RunFileError:
 # ---------------------------------------------------------------------------------------
 
 
-def _check_target_dir(path: Path, overwrite: bool) -> None:
-    """Refuse to write into a directory that already holds a run unless `overwrite`."""
+def _check_target_dir(path: Path, overwrite: bool) -> list:
+    """Refuse to write into a directory that already holds a run unless `overwrite`.
+
+    Returns the run files present (with `overwrite`, the caller replaces them
+    atomically, or removes them once the new run's first files are safely written).
+    """
     if path.exists() and not path.is_dir():
         raise RunFileError(f"{str(path)!r} exists and is not a directory.")
     ours = [RUN_JSON, PARAMS_FILE, HISTORY_FILE, CHECKPOINT_FILE]
@@ -295,15 +299,21 @@ def _check_target_dir(path: Path, overwrite: bool) -> None:
             "silently. Choose another directory, resume it (purernn resume), or pass "
             "overwrite=True (CLI: --overwrite)."
         )
-    path.mkdir(parents=True, exist_ok=True)
     if present:
         logger.warning("overwriting the run in %s", path)
-        for n in present:
+    path.mkdir(parents=True, exist_ok=True)
+    return present
+
+
+def _remove_stale(path: Path, names) -> None:
+    """Delete files of a replaced run that the new run does not write (and old figures)."""
+    for n in names:
+        with contextlib.suppress(FileNotFoundError):
             (path / n).unlink()
-        figures = path / FIGURES_DIR
-        if figures.is_dir():
-            for f in figures.glob("*.png"):
-                f.unlink()
+    figures = path / FIGURES_DIR
+    if figures.is_dir():
+        for f in figures.glob("*.png"):
+            f.unlink()
 
 
 class _RunWriter:
@@ -318,12 +328,15 @@ class _RunWriter:
         self.created = created
         self.last_checkpoint_step = last_checkpoint_step
         self._files: dict = {}
+        self._stale: list = []  # files of an overwritten run, removed after the first checkpoint
 
     @classmethod
     def create(cls, path, net: Network, task, config: TrainConfig, *, overwrite: bool) -> "_RunWriter":
         path = Path(path)
-        _check_target_dir(path, overwrite)
-        return cls(path, net.config, task, config, _utc_now())
+        present = _check_target_dir(path, overwrite)
+        writer = cls(path, net.config, task, config, _utc_now())
+        writer._stale = [n for n in present if n in (PARAMS_FILE, HISTORY_FILE)]
+        return writer
 
     def _write_meta(self, status: str, step: int, extra_files: dict, **kw) -> None:
         meta = _meta(self.net_config, self.task, self.config, status=status, step=step,
@@ -336,6 +349,9 @@ class _RunWriter:
         self._files = {CHECKPOINT_FILE: _sha256(data)}
         self._write_meta(status, loop.step, {CHECKPOINT_FILE: data})
         self.last_checkpoint_step = loop.step
+        if self._stale:
+            _remove_stale(self.path, self._stale)
+            self._stale = []
         logger.debug("checkpoint at step %d in %s", loop.step, self.path)
 
     def mark_diverged(self, error: str) -> None:
