@@ -53,7 +53,15 @@ JIT_OPTIONS = dict(
     error_model="numpy",
     fastmath={"nsz", "arcp", "contract", "afn", "reassoc"},
 )
-_jit = numba.njit(**JIT_OPTIONS)
+
+
+def _jit(fn=None, **extra):
+    """``numba.njit`` with the policy above (``@_jit`` or ``@_jit(parallel=True)``)."""
+    if fn is None:
+        return lambda f: numba.njit(**JIT_OPTIONS, **extra)(f)
+    return numba.njit(**JIT_OPTIONS)(fn)
+
+
 _inline = numba.njit(inline="always", **JIT_OPTIONS)
 
 #: Registry of activation names -> integer code passed to the kernels.
@@ -198,10 +206,9 @@ def _activation_kernel(a, act, s, ds):
 
 
 @_jit
-def _euler_update(a, u, h_prev, noise, alpha, act, h, ds):
-    """One Euler step for all trials, on flat (n_trials * n_rec,) views.
+def _euler_update(a, h_prev, noise, alpha, act, h, ds):
+    """One Euler step for a block of trials, on flat (n_block * n_rec,) views.
 
-        a_t = (W_rec h_{t-1}) + u_t,   u_t = W_in x_t + b_rec
         h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + noise_t
         ds  = sigma'(a_t), kept for BPTT
 
@@ -211,75 +218,108 @@ def _euler_update(a, u, h_prev, noise, alpha, act, h, ds):
     leak = 1.0 - alpha
     if act == _TANH:
         for i in range(n):
-            s = _tanh(a[i] + u[i])
+            s = _tanh(a[i])
             h[i] = leak * h_prev[i] + alpha * s + noise[i]
             ds[i] = _tanh_grad(s)
     elif act == _RELU:
         for i in range(n):
-            ai = a[i] + u[i]
-            h[i] = leak * h_prev[i] + alpha * _relu(ai) + noise[i]
-            ds[i] = _relu_grad(ai)
+            h[i] = leak * h_prev[i] + alpha * _relu(a[i]) + noise[i]
+            ds[i] = _relu_grad(a[i])
     elif act == _SOFTPLUS:
         for i in range(n):
-            ai = a[i] + u[i]
-            h[i] = leak * h_prev[i] + alpha * _softplus(ai) + noise[i]
-            ds[i] = _softplus_grad(ai)
+            h[i] = leak * h_prev[i] + alpha * _softplus(a[i]) + noise[i]
+            ds[i] = _softplus_grad(a[i])
     elif act == _SIGMOID:
         for i in range(n):
-            s = _sigmoid(a[i] + u[i])
+            s = _sigmoid(a[i])
             h[i] = leak * h_prev[i] + alpha * s + noise[i]
             ds[i] = _sigmoid_grad(s)
     else:
         for i in range(n):
-            h[i] = leak * h_prev[i] + alpha * (a[i] + u[i]) + noise[i]
+            h[i] = leak * h_prev[i] + alpha * a[i] + noise[i]
             ds[i] = 1.0
 
 
+@_inline
+def _block(k, n_blocks, n_trials):
+    """Trials [b0, b1) of block k out of n_blocks (a fixed partition of the trials)."""
+    return k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks
+
+
 @_jit
-def _forward_kernel(x, W_in_T, b_rec, W_rec_T, noise, has_noise, alpha, act, H, DS, U):
-    """Run the Euler update over all steps.
+def _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z):
+    """Run the Euler update over all steps, and the readout.
+
+        a_t = W_rec h_{t-1} + W_in x_t + b_rec
+        h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + noise_t
+        z_t = W_out h_t + b_out
+
+    Trials are independent: the drivers below cut them into fixed blocks that run in
+    parallel through all steps, with no synchronization between steps. Each trial's
+    arithmetic is the same whatever the blocks or the thread count, so results are too.
 
     Parameters
     ----------
-    x : (n_steps * n_trials, n_in)
-        Inputs, time-major, flattened over (step, trial).
-    W_in_T : (n_in, n_rec)
+    x : (n_steps, n_trials, n_in)
+        Inputs, time-major.
+    W_in : (n_rec, n_in)
     b_rec : (n_rec,)
     W_rec_T : (n_rec, n_rec)
-        ``W_rec`` transposed, C-contiguous, so a step is ``A = H_{t-1} @ W_rec^T``.
+        ``W_rec`` transposed, C-contiguous, so the recurrent input of a block of trials is
+        one product ``h_{t-1} @ W_rec^T``.
+    W_out : (n_out, n_rec)
+    b_out : (n_out,)
     noise : (n_steps, n_trials, n_rec)
         Scaled recurrent noise ``sqrt(2 alpha) sigma_rec xi_t``; ignored unless has_noise.
+    b0, b1 : int
+        The block of trials [b0, b1) that this call computes.
     H : (n_steps + 1, n_trials, n_rec)
         ``H[0]`` holds h_0 on entry; ``H[t]`` receives h_t.
     DS : (n_steps, n_trials, n_rec)
         Receives sigma'(a_t).
-    U : (n_steps * n_trials, n_rec)
-        Work space, receives u_t = W_in x_t + b_rec.
+    Z : (n_steps, n_trials, n_out)
+        Receives z_t.
     """
     n_steps, n_trials, n_rec = DS.shape
-    np.dot(x, W_in_T, U)  # u_t = W_in x_t + b_rec for all steps at once: one large product
-    for k in range(U.shape[0]):
-        for i in range(n_rec):
-            U[k, i] += b_rec[i]
-    u = U.reshape(n_steps, n_trials, n_rec)
-    a = np.empty((n_trials, n_rec), dtype=H.dtype)  # W_rec h_{t-1}, (n_trials, n_rec)
-    zero = np.zeros(n_trials * n_rec, dtype=H.dtype)
-    a_flat = a.reshape(-1)
+    n_in = x.shape[2]
+    n_out = Z.shape[2]
+    a = np.empty((b1 - b0, n_rec), dtype=H.dtype)  # a_t of the block, (n_block, n_rec)
+    zero = np.zeros((b1 - b0) * n_rec, dtype=H.dtype)
     for t in range(n_steps):
-        np.dot(H[t], W_rec_T, a)
-        step_noise = noise[t].reshape(-1) if has_noise else zero
-        _euler_update(a_flat, u[t].reshape(-1), H[t].reshape(-1), step_noise, alpha, act,
-                      H[t + 1].reshape(-1), DS[t].reshape(-1))
+        np.dot(H[t, b0:b1], W_rec_T, a)  # W_rec h_{t-1}
+        for b in range(b1 - b0):
+            # + W_in x_t + b_rec (n_in is small: a loop beats a BLAS call)
+            for i in range(n_rec):
+                acc = b_rec[i]
+                for j in range(n_in):
+                    acc += W_in[i, j] * x[t, b0 + b, j]
+                a[b, i] += acc
+        step_noise = noise[t, b0:b1].reshape(-1) if has_noise else zero
+        _euler_update(a.reshape(-1), H[t, b0:b1].reshape(-1), step_noise, alpha, act,
+                      H[t + 1, b0:b1].reshape(-1), DS[t, b0:b1].reshape(-1))
+        for b in range(b1 - b0):
+            for o in range(n_out):  # z_t = W_out h_t + b_out
+                acc = b_out[o]
+                for i in range(n_rec):
+                    acc += W_out[o, i] * H[t + 1, b0 + b, i]
+                Z[t, b0 + b, o] = acc
 
 
 @_jit
-def _readout_kernel(h, W_out_T, b_out):
-    """z = h W_out^T + b_out for flat states h (n_samples, n_rec); returns (n_samples, n_out)."""
-    z = np.dot(h, W_out_T)
-    for k in range(z.shape[0]):
-        for j in range(z.shape[1]):
-            z[k, j] += b_out[j]
-    return z
+def _forward_kernel(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, H, DS, Z):
+    """All trials as one block: one product per step, which BLAS may itself run in parallel."""
+    _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, 0, DS.shape[1],
+                   H, DS, Z)
+
+
+@_jit(parallel=True)
+def _forward_kernel_blocks(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, n_blocks,
+                           H, DS, Z):
+    """The trials cut into `n_blocks` fixed blocks, run in parallel (small products)."""
+    n_trials = DS.shape[1]
+    for k in numba.prange(n_blocks):
+        b0, b1 = _block(k, n_blocks, n_trials)
+        _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z)
 
 
 # ---------------------------------------------------------------------------------------
@@ -288,77 +328,97 @@ def _readout_kernel(h, W_out_T, b_out):
 
 
 @_jit
-def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, E, gW_in, gW_rec, gb_rec, gW_out, gb_out):
-    """BPTT and the parameter gradients.
+def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS):
+    """The BPTT recursion for trials [b0, b1), turning sigma'(a_t) into d_t in place.
 
         e_t = W_out^T dL/dz_t + rate_scale h_t          direct dL/dh_t
         g_T = e_T
         g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}
         d_t = alpha sigma'(a_t) * g_t                    d_t = dL/da_t
 
-        dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
-        dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
-
-    Every sum over steps and trials is one large matrix product.
-
     Parameters
     ----------
-    dz : (n_steps * n_trials, n_out)
-        dL/dz_t = m (z_t - y_t) / n_trials, time-major, flat.
+    dz : (n_steps, n_trials, n_out)
+        dL/dz_t = m (z_t - y_t) / n_trials, time-major.
     W_out : (n_out, n_rec)
     rate_scale : float
         l2_rates / (n_trials n_steps).
     W_rec : (n_rec, n_rec)
         In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T`` for every trial.
-    x : (n_steps * n_trials, n_in)
     H : (n_steps + 1, n_trials, n_rec)
         h_0..h_T from the forward pass.
     DS : (n_steps, n_trials, n_rec)
-        sigma'(a_t) on entry, overwritten with d_t.
-    E : (n_steps * n_trials, n_rec)
-        Work space, receives e_t.
-    gW_in, gW_rec, gb_rec, gW_out, gb_out
-        Receive the gradients.
+        sigma'(a_t) on entry, d_t on exit (for the block's trials).
     """
     n_steps, n_trials, n_rec = DS.shape
-    n = n_trials * n_rec
+    n_out = dz.shape[2]
     leak = 1.0 - alpha
-    h = H[1:].reshape(n_steps * n_trials, n_rec)  # h_1..h_T
-    h_prev = H[:-1].reshape(n_steps * n_trials, n_rec)  # h_0..h_{T-1}
-    np.dot(dz, W_out, E)  # (n_steps * n_trials, n_rec)
-    if rate_scale != 0.0:
-        for k in range(E.shape[0]):
-            for i in range(n_rec):
-                E[k, i] += rate_scale * h[k, i]
-    E = E.reshape(n_steps, n_trials, n_rec)
-    g = np.empty(n, dtype=DS.dtype)  # g_t, flat (n_trials * n_rec,)
-    back = np.empty((n_trials, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}, (n_trials, n_rec)
-    back_flat = back.reshape(-1)
+    g = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # g_t of the block
+    back = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}
     for t in range(n_steps - 1, -1, -1):
-        e = E[t].reshape(-1)
-        d = DS[t].reshape(-1)
-        if t == n_steps - 1:
-            for i in range(n):
-                g[i] = e[i]
-        else:
-            np.dot(DS[t + 1], W_rec, back)
-            for i in range(n):
-                g[i] = e[i] + leak * g[i] + back_flat[i]
-        for i in range(n):
-            d[i] = alpha * d[i] * g[i]
+        if t < n_steps - 1:
+            np.dot(DS[t + 1, b0:b1], W_rec, back)
+        for b in range(b1 - b0):
+            for i in range(n_rec):
+                e = rate_scale * H[t + 1, b0 + b, i]
+                for o in range(n_out):
+                    e += W_out[o, i] * dz[t, b0 + b, o]
+                if t < n_steps - 1:
+                    g[b, i] = e + leak * g[b, i] + back[b, i]
+                else:
+                    g[b, i] = e
+                DS[t, b0 + b, i] = alpha * DS[t, b0 + b, i] * g[b, i]
 
-    d_all = DS.reshape(n_steps * n_trials, n_rec)
-    np.dot(d_all.T, h_prev, gW_rec)
-    np.dot(d_all.T, x, gW_in)
-    np.dot(dz.T, h, gW_out)
+
+@_jit
+def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """BPTT for all trials as one block, then the parameter gradients."""
+    _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, 0, DS.shape[1], DS)
+    _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
+
+
+@_jit(parallel=True)
+def _bptt_blocks(dz, W_out, rate_scale, W_rec, alpha, H, n_blocks, DS):
+    """The BPTT recursion on `n_blocks` fixed blocks of trials, in parallel."""
+    n_trials = DS.shape[1]
+    for k in numba.prange(n_blocks):
+        b0, b1 = _block(k, n_blocks, n_trials)
+        _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS)
+
+
+@_jit
+def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, gW_in, gW_rec, gb_rec,
+                            gW_out, gb_out):
+    """BPTT on parallel blocks of trials (small products), then the parameter gradients."""
+    _bptt_blocks(dz, W_out, rate_scale, W_rec, alpha, H, n_blocks, DS)
+    _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
+
+
+@_jit
+def _backward_sums(dz, x, H, D, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """Parameter gradients from d_t = dL/da_t (in D) and dL/dz_t::
+
+        dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
+        dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
+
+    Every sum over steps and trials is one large matrix product (BLAS) or a serial loop
+    in a fixed order, so the result does not depend on the thread count.
+    """
+    n_steps, n_trials, n_rec = D.shape
+    n_out = dz.shape[2]
+    d_all = D.reshape(n_steps * n_trials, n_rec)
+    np.dot(d_all.T, H[:-1].reshape(n_steps * n_trials, n_rec), gW_rec)
+    np.dot(d_all.T, x.reshape(n_steps * n_trials, x.shape[2]), gW_in)
+    np.dot(dz.reshape(n_steps * n_trials, n_out).T, H[1:].reshape(n_steps * n_trials, n_rec), gW_out)
     gb_rec[:] = 0.0
-    for k in range(d_all.shape[0]):  # serial sums in a fixed order: reproducible
+    for k in range(d_all.shape[0]):
         for i in range(n_rec):
             gb_rec[i] += d_all[k, i]
     gb_out[:] = 0.0
-    for k in range(dz.shape[0]):
-        for j in range(dz.shape[1]):
-            gb_out[j] += dz[k, j]
+    for t in range(n_steps):
+        for b in range(n_trials):
+            for o in range(n_out):
+                gb_out[o] += dz[t, b, o]
 
 
 # ---------------------------------------------------------------------------------------

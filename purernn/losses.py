@@ -6,7 +6,7 @@ import numpy as np
 
 from . import kernels
 from ._validate import check_array, check_number, fail
-from .model import Network, check_h0, check_inputs, check_noise, forward, readout, work_buffers
+from .model import Network, check_h0, check_inputs, check_noise, forward, trial_blocks
 
 __all__ = ["loss_and_grad", "check_targets"]
 
@@ -89,10 +89,9 @@ def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates):
     dtype = net.dtype
     n_trials, n_steps, _ = x.shape
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (n_steps, n_trials, n_in)
-    H, DS = forward(net, x_tm, h0, xi)  # (n_steps + 1, n_trials, n_rec), (n_steps, n_trials, n_rec)
+    H, DS, z = forward(net, x_tm, h0, xi)  # time-major states, sigma'(a_t), outputs
 
-    z = readout(net, H[1:])  # (n_steps, n_trials, n_out)
-    diff = z - y.transpose(1, 0, 2)  # z - y, time-major
+    diff = z - y.transpose(1, 0, 2)  # z - y, (n_steps, n_trials, n_out)
     dz = mask.transpose(1, 0, 2) * diff  # m (z - y)
     loss = 0.5 * float(np.sum(dz * diff, dtype=np.float64)) / n_trials
     dz /= n_trials  # dL/dz_t
@@ -101,12 +100,13 @@ def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates):
     if l2_rates > 0:
         loss += 0.5 * rate_scale * float(np.sum(np.square(H[1:]), dtype=np.float64))
     grads = {k: np.empty_like(v) for k, v in p.items()}
-    E = work_buffers(n_steps, n_trials, net.n_rec, dtype)[2]  # u_t is no longer needed
-    kernels._backward_kernel(
-        dz.reshape(-1, net.n_out), p["W_out"], dtype.type(rate_scale), p["W_rec"],
-        dtype.type(net.alpha), x_tm.reshape(-1, net.n_in), H, DS, E,
-        grads["W_in"], grads["W_rec"], grads["b_rec"], grads["W_out"], grads["b_out"],
-    )
+    args = (dz, p["W_out"], dtype.type(rate_scale), p["W_rec"], dtype.type(net.alpha), x_tm, H)
+    outs = (grads["W_in"], grads["W_rec"], grads["b_rec"], grads["W_out"], grads["b_out"])
+    n_blocks = trial_blocks(n_trials, net.n_rec)
+    if n_blocks > 1:
+        kernels._backward_kernel_blocks(*args, n_blocks, DS, *outs)
+    else:
+        kernels._backward_kernel(*args, DS, *outs)
     if l2_weights > 0:
         for name in ("W_in", "W_rec", "W_out"):
             W = p[name]

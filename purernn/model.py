@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+import numba
 import numpy as np
 import scipy.stats
 
@@ -524,63 +525,88 @@ def forward(net: Network, x_tm: np.ndarray, h0: np.ndarray, xi):
         h_0..h_T, time-major.
     DS : (n_steps, n_trials, n_rec)
         sigma'(a_t).
+    Z : (n_steps, n_trials, n_out)
+        z_1..z_T.
+    The three are work buffers, overwritten by the next call (see :func:`work_buffers`).
 
     Notes
     -----
     Every matrix product of a step runs inside the kernels, with the BLAS that Numba
     links (SciPy's). Mixing in NumPy's own BLAS (a second OpenBLAS with its own thread
-    pool) makes the two pools compete for the two cores: up to 2x slower.
+    pool) in the hot path makes the two pools compete for the cores: up to 2x slower.
     """
     p = net._params
     n_steps, n_trials, n_in = x_tm.shape
     dtype = net.dtype
-    H, DS, U = work_buffers(n_steps, n_trials, net.n_rec, dtype)
+    H, DS, Z = work_buffers(n_steps, n_trials, net.n_rec, net.n_out, dtype)
     H[0] = h0
     if xi is not None:
         scale = dtype.type(np.sqrt(2.0 * net.alpha) * net.config.sigma_rec)
-        noise = xi.transpose(1, 0, 2) * scale  # (n_steps, n_trials, n_rec)
+        noise = np.ascontiguousarray(xi.transpose(1, 0, 2)) * scale  # (n_steps, n_trials, n_rec)
         has_noise = True
     else:
         noise = np.zeros((1, 1, 1), dtype=dtype)
         has_noise = False
-    kernels._forward_kernel(
-        x_tm.reshape(n_steps * n_trials, n_in), np.ascontiguousarray(p["W_in"].T), p["b_rec"],
-        np.ascontiguousarray(p["W_rec"].T), np.ascontiguousarray(noise), has_noise,
-        dtype.type(net.alpha), kernels.ACTIVATIONS[net.config.activation], H, DS, U,
-    )
-    return H, DS
+    args = (x_tm, p["W_in"], p["b_rec"], np.ascontiguousarray(p["W_rec"].T), p["W_out"], p["b_out"],
+            noise, has_noise, dtype.type(net.alpha), kernels.ACTIVATIONS[net.config.activation])
+    n_blocks = trial_blocks(n_trials, net.n_rec)
+    if n_blocks > 1:
+        kernels._forward_kernel_blocks(*args, n_blocks, H, DS, Z)
+    else:  # no parallel launch: its latency is all cost when there is one block
+        kernels._forward_kernel(*args, H, DS, Z)
+    return H, DS, Z
+
+
+#: OpenBLAS runs a matrix product on one thread below about this many multiply-adds
+#: (m * n * k < 65536 * GEMM_MULTITHREAD_THRESHOLD, with the default threshold 4).
+_BLAS_SERIAL_WORK = 2**18
+
+
+def trial_blocks(n_trials: int, n_rec: int) -> int:
+    """How many blocks of trials the kernels run in parallel.
+
+    Small products (the seed's 64 x 50 x 50 per step) run serially inside BLAS, which
+    would leave the other cores idle: the kernels then split the trials into one block
+    per core, each running through all steps on its own. Large products are split by
+    BLAS itself, so the kernels keep one block. The partition depends only on the sizes
+    and on the machine's core count, never on NUMBA_NUM_THREADS; each trial is computed
+    the same way in any block, so results do not depend on it either.
+    """
+    cores = max(1, numba.config.NUMBA_DEFAULT_NUM_THREADS)
+    per_block = -(-n_trials // cores)
+    if cores == 1 or per_block * n_rec * n_rec >= _BLAS_SERIAL_WORK:
+        return 1
+    return min(n_trials, cores)
 
 
 _work = threading.local()
 
 
-def work_buffers(n_steps: int, n_trials: int, n_rec: int, dtype) -> tuple:
-    """State, derivative and scratch buffers, reused across calls of the same size.
+def work_buffers(n_steps: int, n_trials: int, n_rec: int, n_out: int, dtype) -> tuple:
+    """State, derivative and output buffers, reused across calls of the same size.
 
     Returns ``H (n_steps + 1, n_trials, n_rec)``, ``DS (n_steps, n_trials, n_rec)`` and
-    ``U (n_steps * n_trials, n_rec)``. Fresh buffers of this size (tens of MB) cost more
+    ``Z (n_steps, n_trials, n_out)``. Fresh buffers of this size (tens of MB) cost more
     in page faults than a whole training step at the seed's size, so each thread keeps
     the last ones it used. Their contents are overwritten by the next call: callers copy
     out what they return.
     """
-    key = (n_steps, n_trials, n_rec, np.dtype(dtype).str)
+    key = (n_steps, n_trials, n_rec, n_out, np.dtype(dtype).str)
     cached = getattr(_work, "buffers", None)
     if cached is None or cached[0] != key:
         cached = (key, (
             np.empty((n_steps + 1, n_trials, n_rec), dtype=dtype),
             np.empty((n_steps, n_trials, n_rec), dtype=dtype),
-            np.empty((n_steps * n_trials, n_rec), dtype=dtype),
+            np.empty((n_steps, n_trials, n_out), dtype=dtype),
         ))
         _work.buffers = cached
     return cached[1]
 
 
 def readout(net: Network, h: np.ndarray) -> np.ndarray:
-    """z = W_out h + b_out for states h (..., n_rec) of the net's dtype."""
+    """z = W_out h + b_out for states h of shape (..., n_rec)."""
     p = net._params
-    flat = np.ascontiguousarray(h).reshape(-1, net.n_rec)
-    z = kernels._readout_kernel(flat, np.ascontiguousarray(p["W_out"].T), p["b_out"])
-    return z.reshape(h.shape[:-1] + (net.n_out,))
+    return np.asarray(h) @ p["W_out"].T + p["b_out"]
 
 
 def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
@@ -614,6 +640,7 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     n_trials, n_steps, _ = x.shape
     h0 = check_h0(net, h0, n_trials)
     xi = check_noise(net, noise, rng, n_trials, n_steps)
-    H, _ = forward(net, np.ascontiguousarray(x.transpose(1, 0, 2)), h0, xi)  # work buffers
+    H, _, Z = forward(net, np.ascontiguousarray(x.transpose(1, 0, 2)), h0, xi)  # work buffers
     h = np.ascontiguousarray(H[1:].transpose(1, 0, 2))  # (n_trials, n_steps, n_rec)
-    return Trajectory(h=h, z=readout(net, h))  # z: (n_trials, n_steps, n_out)
+    z = np.ascontiguousarray(Z.transpose(1, 0, 2))  # (n_trials, n_steps, n_out)
+    return Trajectory(h=h, z=z)
