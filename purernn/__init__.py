@@ -8,7 +8,7 @@
 
 __version__ = "0.1.0"
 
-from . import tasks
+from . import analysis, io, tasks
 from .errors import ConvergenceError, PurernnError, RunFileError, ValidationError
 from .losses import loss_and_grad
 from .model import Network, NetworkConfig, Trajectory, simulate
@@ -31,6 +31,8 @@ __all__ = [
     "loss_and_grad",
     "simulate",
     "tasks",
+    "analysis",
+    "io",
     "train_step",
     "TrainConfig",
     "TrainResult",

@@ -641,6 +641,8 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     h0 = check_h0(net, h0, n_trials)
     xi = check_noise(net, noise, rng, n_trials, n_steps)
     H, _, Z = forward(net, np.ascontiguousarray(x.transpose(1, 0, 2)), h0, xi)  # work buffers
-    h = np.ascontiguousarray(H[1:].transpose(1, 0, 2))  # (n_trials, n_steps, n_rec)
-    z = np.ascontiguousarray(Z.transpose(1, 0, 2))  # (n_trials, n_steps, n_out)
+    # copy() always copies (ascontiguousarray would return a view of the work buffer
+    # when n_trials == 1)
+    h = H[1:].transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_rec)
+    z = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
     return Trajectory(h=h, z=z)

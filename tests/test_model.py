@@ -207,3 +207,11 @@ def test_integer_inputs_are_converted():
     a = pr.simulate(net, np.ones((2, 5, 2), dtype=int)).z
     b = pr.simulate(net, np.ones((2, 5, 2))).z
     assert np.array_equal(a, b)
+
+
+def test_simulate_returns_fresh_arrays_for_a_single_trial():
+    net = pr.Network.create(1, 5, 1, seed=0)
+    first = pr.simulate(net, np.ones((1, 10, 1)))
+    kept = first.h.copy()
+    pr.simulate(net, -np.ones((1, 10, 1)))  # same sizes: reuses the work buffers
+    assert np.array_equal(first.h, kept)
