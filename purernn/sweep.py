@@ -39,7 +39,6 @@ and :mod:`purernn.analysis`; none of them imports it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -86,6 +85,8 @@ NETWORK_KEYS = ("n_rec", "init", "gain", "activation", "alpha", "dale", "dale_mo
 _FLOAT_NETWORK_KEYS = ("gain", "alpha", "dale", "conn_prob", "sigma_rec")
 #: What is measured after training unless the study's ``[record]`` says otherwise.
 RECORD_DEFAULTS = {"evaluate_trials": 500, "eigenvalues": True, "degradation": False}
+#: Keywords of ``record.degradation`` (passed to :func:`purernn.analysis.degradation`).
+DEGRADATION_KEYS = ("mode", "fractions", "n_draws", "n_trials")
 #: Columns that depend on when and where a point ran (left out when comparing backends).
 TIMING_COLUMNS = ("wall_time", "train_time", "started_utc", "finished_utc", "worker", "coordinator")
 #: Thread-count variables set for every worker (one Numba and one BLAS thread each).
@@ -329,6 +330,9 @@ def parse_study(text: str, *, name: str = "study") -> Study:
         record["degradation"] = {}
     if record["degradation"] is not False and not isinstance(record["degradation"], dict):
         fail("record.degradation", "false, true or a table of keywords", record["degradation"])
+    for key in record["degradation"] or {}:
+        if key not in DEGRADATION_KEYS:
+            _bad_key("record.degradation", key, DEGRADATION_KEYS)
 
     points = _expand(grid, network, train, task_over)
     return Study(name=str(head.get("name", name)), description=str(head.get("description", "")),
@@ -675,24 +679,25 @@ def _limit_threads() -> dict:
 
 
 def _init_worker() -> None:
-    """Process-pool initializer (the pool is started with THREAD_ENV in the environment)."""
+    """Process-pool initializer (the pool is started with THREAD_ENV in the environment).
+
+    Also starts a watchdog that ends this worker when its coordinator dies: an idle
+    worker would otherwise wait on its task queue forever (it holds that pipe's write end
+    itself, so it never sees end-of-file), and a busy one would finish a point that the
+    next coordinator runs again. Training writes only atomic checkpoints, so ending a
+    worker at any moment leaves a run directory that the next attempt resumes.
+    """
+    import threading
+
     _limit_threads()
-
-
-class _Orphaned(Exception):
-    """The coordinator of this worker is gone: stop training, keep the checkpoint."""
-
-
-def _orphan_guard():
-    """A training callback that stops a pool worker whose coordinator died."""
     parent = os.getppid()
 
-    def check(event):
-        if os.getppid() != parent:
-            raise _Orphaned(f"coordinator (pid {parent}) is gone; stopping at step {event.step}")
-        return False
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
 
-    return check
+    threading.Thread(target=watch, name="purernn-orphan-watchdog", daemon=True).start()
 
 
 @contextlib.contextmanager
@@ -723,7 +728,7 @@ def _complex_pairs(z) -> list:
     return [[float(v.real), float(v.imag)] for v in z]
 
 
-def _train_or_resume(run_dir: Path, config: dict, guard) -> tuple:
+def _train_or_resume(run_dir: Path, config: dict) -> tuple:
     """The TrainResult of a point: load a complete run, resume an interrupted one, or
     train from scratch. Returns (result, how)."""
     from . import runs, tasks
@@ -744,7 +749,7 @@ def _train_or_resume(run_dir: Path, config: dict, guard) -> tuple:
             logger.warning("%s: %s; training again", run_dir, err)
     elif status in ("running", "interrupted"):
         try:
-            return runs.resume(run_dir, progress=False, callbacks=[guard] if guard else None), "resumed"
+            return runs.resume(run_dir, progress=False), "resumed"
         except RunFileError as err:
             logger.warning("%s: cannot resume (%s); training again", run_dir, err)
     task_d = dict(config["task"])
@@ -755,8 +760,7 @@ def _train_or_resume(run_dir: Path, config: dict, guard) -> tuple:
     from .train import stream_rng
 
     net = Network.create(task.n_in, n_rec, task.n_out, seed=stream_rng(cfg.seed, "init"), **kw)
-    result = train(net, task, cfg, progress=False, run_dir=run_dir, overwrite=True,
-                   callbacks=[guard] if guard else None)
+    result = train(net, task, cfg, progress=False, run_dir=run_dir, overwrite=True)
     return result, "trained"
 
 
@@ -771,20 +775,9 @@ def _degradation(net, task, options: dict, seed: int):
     import numpy as np
 
     res = fn(net, task, rng=np.random.default_rng([seed, _EVAL_KEY, 1]), **options)
-    d = res.to_dict() if hasattr(res, "to_dict") else dataclasses.asdict(res)
-    return json.loads(json.dumps(d, default=_json_default))
-
-
-def _json_default(o):
-    import numpy as np
-
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, complex):
-        return [o.real, o.imag]
-    raise TypeError(type(o).__name__)
+    return {"mode": str(res.mode), "fractions": [float(f) for f in res.fractions],
+            "accuracy": np.asarray(res.accuracy, dtype=float).tolist(),  # (n_fractions, n_draws)
+            "baseline": float(res.baseline), "n_trials": int(res.n_trials)}
 
 
 def run_point(spec: dict) -> dict:
@@ -793,7 +786,7 @@ def run_point(spec: dict) -> dict:
     Parameters
     ----------
     spec : dict
-        ``{"point_id", "config", "run_dir" (absolute), "record", "orphan_guard"}``.
+        ``{"point_id", "config", "run_dir" (absolute), "record"}``.
 
     Returns
     -------
@@ -821,9 +814,8 @@ def run_point(spec: dict) -> dict:
         run_dir = Path(spec["run_dir"])
         config = spec["config"]
         record = spec["record"]
-        guard = _orphan_guard() if spec.get("orphan_guard") else None
         with _run_dir_lock(run_dir):
-            result, how = _train_or_resume(run_dir, config, guard)
+            result, how = _train_or_resume(run_dir, config)
         worker["how"] = how
         seed = int(config["train"]["seed"])
         task_d = dict(config["task"])
@@ -851,9 +843,6 @@ def run_point(spec: dict) -> dict:
             row["eigenvalues_init"] = _complex_pairs(spec_0.eigenvalues)
         if record.get("degradation"):
             row["degradation"] = _degradation(result.net, task, dict(record["degradation"]), seed)
-    except _Orphaned as err:
-        logger.warning("%s", err)
-        raise
     except Exception as err:  # noqa: BLE001 - a failed point is a row, not a crash
         logger.warning("point %s failed: %s", spec["point_id"], err)
         row.update(status="failed", error=f"{type(err).__name__}: {err}\n"
@@ -895,6 +884,9 @@ class ProcessPoolBackend:
     max_crashes : int
         A point whose worker died this many times (killed, out of memory) is marked
         failed instead of being retried.
+    worker_fn : callable, optional
+        What each worker runs for a point (default :func:`run_point`); a module-level
+        function, so that spawned workers can import it.
 
     Notes
     -----
@@ -906,11 +898,11 @@ class ProcessPoolBackend:
     """
 
     name = "process-pool"
-    orphan_guard = True
 
-    def __init__(self, workers: int | None = None, max_crashes: int = 2):
+    def __init__(self, workers: int | None = None, max_crashes: int = 2, *, worker_fn=None):
         self.workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, lo=1)
         self.max_crashes = check_int("max_crashes", max_crashes, lo=1)
+        self.worker_fn = run_point if worker_fn is None else worker_fn
 
     def describe(self) -> str:
         return f"local process pool, {self.workers} worker(s)"
@@ -933,7 +925,7 @@ class ProcessPoolBackend:
                                           initializer=_init_worker)
             broken = []
             try:
-                futures = {pool.submit(run_point, s): s for s in todo}
+                futures = {pool.submit(self.worker_fn, s): s for s in todo}
                 for fut in cf.as_completed(futures):
                     spec = futures[fut]
                     try:
@@ -981,7 +973,6 @@ class DaskBackend:
     """
 
     name = "dask"
-    orphan_guard = False
 
     def __init__(self, scheduler, workers: int | None = None):
         self.scheduler = scheduler
@@ -1019,9 +1010,10 @@ class DaskBackend:
             yield client
 
     def run(self, specs: list):
-        from distributed import as_completed
-
+        """Yield (spec, row) for every spec as the points finish."""
         with self._client() as client:
+            from distributed import as_completed
+
             futures = {}
             for s in specs:
                 fut = client.submit(run_point, s, key=f"purernn-point-{s['point_id']}", pure=False)
@@ -1208,7 +1200,7 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
                     len(study.points), len(todo), n_skipped, backend.describe())
         specs = [{"point_id": p.point_id, "config": p.config,
                   "run_dir": str((study_dir / RUNS_DIR / p.point_id).resolve()),
-                  "record": study.record, "orphan_guard": backend.orphan_guard} for p in todo]
+                  "record": study.record} for p in todo]
         pending = {s["point_id"] for s in specs}
         n_run = 0
         bar = tqdm(total=len(specs), disable=not progress, desc=study.name, unit="run",

@@ -1,0 +1,403 @@
+"""Report of a study (``purernn report STUDY_DIR``): success rates per condition, spectra
+of all realizations, dominant-eigenvalue classes, bulk radius against the E/I fraction
+and the network size, and degradation curves; from the results database only (nothing
+is trained or loaded from the run directories).
+
+    rep = purernn.report.report("studies/init")      # rep.text, rep.tables, rep.figures
+    table = purernn.report.condition_table(rows)      # one dict per condition
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .sweep import STUDY_FILE, load_study, rows_for_study
+
+__all__ = ["StudyReport", "condition_table", "format_table", "report", "eigenvalues_of", "group_rows"]
+
+logger = logging.getLogger(__name__)
+
+REPORT_DIR = "report"
+_CLASSES = ("real_inside", "real_outside", "complex_inside", "complex_outside")
+
+
+@dataclass(frozen=True)
+class StudyReport:
+    """What :func:`report` wrote.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+        The report directory.
+    text : str
+        The tables, in the chosen format.
+    tables : dict of str -> list of dict
+        ``"conditions"`` (one row per condition) and ``"failed"`` (failed points).
+    figures : tuple of pathlib.Path
+    """
+
+    out: Path
+    text: str
+    tables: dict
+    figures: tuple
+
+
+def eigenvalues_of(row: dict, key: str = "eigenvalues") -> np.ndarray:
+    """The eigenvalues stored in a result row, as complex (n_rec,) (empty if absent)."""
+    if not row.get(key):
+        return np.zeros(0, dtype=complex)
+    pairs = np.asarray(json.loads(row[key]), dtype=float).reshape(-1, 2)
+    return pairs[:, 0] + 1j * pairs[:, 1]
+
+
+def group_rows(rows, keys=None) -> dict:
+    """Rows grouped by condition label (or by the values of `keys`), in grid order."""
+    groups: dict = {}
+    for r in rows:
+        if keys is None:
+            lab = r["label"]
+        else:
+            cond = json.loads(r["condition"])
+            lab = ", ".join(f"{k}={_fmt(cond.get(k))}" for k in keys)
+        groups.setdefault(lab, []).append(r)
+    return groups
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "none"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple:
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    z2n = z * z / n
+    center = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def _ms(values) -> tuple:
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return math.nan, math.nan
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+def condition_table(rows) -> list:
+    """One summary per condition: counts, success rate, accuracy and spectral numbers.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Result rows (:meth:`purernn.sweep.ResultsDB.rows`).
+
+    Returns
+    -------
+    list of dict
+        Keys: ``condition``, ``n`` (points), ``n_done``, ``n_failed``, ``success``
+        (done points whose accuracy on fresh trials reached the task's criterion),
+        ``success_rate`` with its Wilson 95% interval ``ci_low``/``ci_high`` (over done
+        points), ``accuracy``/``accuracy_sd``, ``steps``, ``radius``/``radius_sd``,
+        ``bulk_radius``/``bulk_radius_sd``, ``inner_radius``/``inner_radius_sd`` (trained
+        W_rec), ``bulk_radius_init``, ``n_ring`` (bulks classed as rings) and one count
+        per dominant class.
+    """
+    out = []
+    for lab, rs in group_rows(rows).items():
+        done = [r for r in rs if r["status"] == "done"]
+        k = sum(1 for r in done if r["reached_criterion"])
+        lo, hi = _wilson(k, len(done))
+        entry = {"condition": lab, "n": len(rs), "n_done": len(done),
+                 "n_failed": sum(1 for r in rs if r["status"] == "failed"),
+                 "success": k, "success_rate": k / len(done) if done else math.nan,
+                 "ci_low": lo, "ci_high": hi}
+        for key, col in (("accuracy", "accuracy"), ("steps", "n_steps"), ("radius", "spectral_radius"),
+                         ("bulk_radius", "bulk_radius"), ("inner_radius", "inner_radius"),
+                         ("bulk_radius_init", "bulk_radius_init")):
+            m, sd = _ms(r[col] for r in done)
+            entry[key] = m
+            entry[key + "_sd"] = sd
+        entry["n_ring"] = sum(1 for r in done if r["bulk_shape"] == "ring")
+        for c in _CLASSES:
+            entry[c] = sum(1 for r in done if r["dominant_class"] == c)
+        out.append(entry)
+    return out
+
+
+_MAIN_COLUMNS = (
+    ("condition", "condition", "{}"),
+    ("done/n", None, None),
+    ("success", None, None),
+    ("accuracy", "accuracy", "{:.3f}"),
+    ("steps", "steps", "{:.0f}"),
+    ("radius", "radius", "{:.3f}"),
+    ("bulk radius", "bulk_radius", "{:.3f}"),
+    ("inner radius", "inner_radius", "{:.3f}"),
+    ("ring", None, None),
+    ("real in/out", None, None),
+    ("complex in/out", None, None),
+)
+
+
+def _cells(e: dict) -> list:
+    cells = []
+    for head, key, fmt in _MAIN_COLUMNS:
+        if head == "done/n":
+            cells.append(f"{e['n_done']}/{e['n']}")
+        elif head == "success":
+            cells.append("-" if not e["n_done"] else
+                         f"{e['success']}/{e['n_done']} ({e['success_rate']:.0%}, CI {e['ci_low']:.2f}-{e['ci_high']:.2f})")
+        elif head == "ring":
+            cells.append(f"{e['n_ring']}/{e['n_done']}")
+        elif head == "real in/out":
+            cells.append(f"{e['real_inside']}/{e['real_outside']}")
+        elif head == "complex in/out":
+            cells.append(f"{e['complex_inside']}/{e['complex_outside']}")
+        else:
+            v = e[key]
+            if isinstance(v, float) and math.isnan(v):
+                cells.append("-")
+            else:
+                s = fmt.format(v)
+                sd = e.get(key + "_sd")
+                if sd is not None and isinstance(v, float) and key != "condition" and e["n_done"] > 1:
+                    s += " +/- " + fmt.format(sd)
+                cells.append(s)
+    return cells
+
+
+def format_table(header, rows, fmt: str = "markdown") -> str:
+    """A table as GitHub markdown or aligned plain text."""
+    rows = [[str(c) for c in r] for r in rows]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def _save(fig, path: Path, dpi: int = 120) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _axis_values(rows, key):
+    vals = []
+    for r in rows:
+        v = json.loads(r["condition"]).get(key)
+        if v not in vals:
+            vals.append(v)
+    return vals
+
+
+def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_cols: int = 4):
+    """One panel per condition: the eigenvalues of all its realizations overlaid."""
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    groups = {lab: [r for r in rs if r["status"] == "done" and r.get(key)]
+              for lab, rs in group_rows(rows).items()}
+    groups = {k: v for k, v in groups.items() if v}
+    if not groups:
+        return None
+    n = len(groups)
+    ncols = min(max_cols, n)
+    nrows = -(-n // ncols)
+    lim = 1.1 * max(1.0, max(float(np.abs(eigenvalues_of(r, key)).max()) for rs in groups.values() for r in rs))
+    fig = Figure(figsize=(2.6 * ncols, 2.7 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for k, (ax, (lab, rs)) in enumerate(zip(axes, groups.items())):
+        dom = None
+        if key == "eigenvalues":
+            dom = [complex(r["dominant_re"], r["dominant_im"]) for r in rs]
+        plots.plot_eigenvalue_cloud([eigenvalues_of(r, key) for r in rs], ax, dominant=dom,
+                                    color=f"C{k % 10}", title=f"{lab} (n={len(rs)})", lim=lim)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle("eigenvalues of W_rec, " + ("trained" if key == "eigenvalues" else "initial")
+                 + "; all realizations overlaid (stars: dominant)", fontsize=8)
+    return _save(fig, path)
+
+
+def figure_class_counts(rows, path: Path):
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    counts = {}
+    for lab, rs in group_rows(rows).items():
+        c: dict = {}
+        for r in rs:
+            if r["status"] == "done":
+                c[r["dominant_class"]] = c.get(r["dominant_class"], 0) + 1
+        if c:
+            counts[lab] = c
+    if not counts:
+        return None
+    fig = Figure(figsize=(max(4.0, 0.6 * len(counts) + 2.0), 3.6), layout="constrained")
+    plots.plot_class_counts(counts, fig.subplots())
+    return _save(fig, path)
+
+
+def figure_metric_vs(rows, path: Path, axis: str, *, metric: str = "bulk_radius", xlabel=None):
+    """`metric` of each done realization against grid axis `axis`, grouped by the other
+    axes (``dale = none`` is left out of a plot against dale)."""
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    done = [r for r in rows if r["status"] == "done" and r.get(metric) is not None]
+    if not done:
+        return None
+    conds = [json.loads(r["condition"]) for r in done]
+    if axis not in conds[0] or len({_fmt(c.get(axis)) for c in conds}) < 2:
+        return None
+    others = [k for k in conds[0] if k != axis]
+    groups: dict = {}
+    for r, c in zip(done, conds):
+        if c.get(axis) is None:
+            continue
+        lab = ", ".join(f"{k}={_fmt(c[k])}" for k in others if len(_axis_values(done, k)) > 1) or metric
+        xs, ys = groups.setdefault(lab, ([], []))
+        xs.append(float(c[axis]))
+        ys.append(float(r[metric]))
+    if not groups:
+        return None
+    fig = Figure(figsize=(4.6, 3.4), layout="constrained")
+    plots.plot_metric_by_group(groups, fig.subplots(), xlabel=xlabel or axis,
+                               ylabel=metric.replace("_", " "), reference=1.0 if "radius" in metric else None,
+                               log_x=(axis == "n_rec"))
+    return _save(fig, path)
+
+
+def degradation_curves(rows) -> dict:
+    """Condition label -> (fractions, accuracy (n_runs, n_fractions)) from the rows that
+    recorded degradation (each run's accuracy averaged over its lesion draws)."""
+    curves = {}
+    for lab, rs in group_rows(rows).items():
+        acc, fr = [], None
+        for r in rs:
+            if r["status"] != "done" or not r.get("degradation"):
+                continue
+            d = json.loads(r["degradation"])
+            fr = d["fractions"]
+            acc.append(np.asarray(d["accuracy"], dtype=float).mean(axis=1))
+        if acc:
+            curves[lab] = (np.asarray(fr), np.vstack(acc))
+    return curves
+
+
+def figure_degradation(rows, path: Path):
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    curves = degradation_curves(rows)
+    if not curves:
+        return None
+    fig = Figure(figsize=(4.8, 3.6), layout="constrained")
+    plots.plot_degradation_by_condition(curves, fig.subplots())
+    return _save(fig, path)
+
+
+def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) -> StudyReport:
+    """Write the tables and figures of a study directory.
+
+    Parameters
+    ----------
+    study_dir : str or path-like
+        Holds ``results.sqlite`` (and ``study.toml``, whose points are reported; without
+        it every row of the database is).
+    out : str or path-like, optional
+        Default ``study_dir / "report"``.
+    fmt : {"markdown", "text"}
+    figures : bool
+
+    Returns
+    -------
+    StudyReport
+
+    Notes
+    -----
+    Files: ``report.md`` (or ``report.txt``), ``conditions.json``; figures
+    ``eigenvalues.png`` (trained), ``eigenvalues_init.png``, ``dominant_classes.png``,
+    ``bulk_radius_vs_dale.png``, ``bulk_radius_vs_n_rec.png``, ``inner_radius_vs_dale.png``,
+    ``degradation.png`` when the data for them are there.
+    """
+    from ._validate import check_choice
+
+    check_choice("fmt", fmt, ("markdown", "text"))
+    study_dir = Path(study_dir)
+    rows = rows_for_study(study_dir)
+    out = Path(out) if out is not None else study_dir / REPORT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    name = load_study(study_dir / STUDY_FILE).name if (study_dir / STUDY_FILE).exists() else study_dir.name
+    table = condition_table(rows)
+    failed = [{"point_id": r["point_id"], "condition": r["label"], "seed": r["seed"],
+               "error": (r["error"] or "").splitlines()[0] if r["error"] else ""}
+              for r in rows if r["status"] == "failed"]
+    counts: dict = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    parts = []
+    head = f"Study {name}: {len(rows)} points (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ")"
+    parts.append(("# " if fmt == "markdown" else "") + head)
+    parts.append("Success: accuracy on fresh trials >= the task's criterion (95% Wilson interval). "
+                 "Spectral numbers of the trained W_rec, mean +/- sd over done realizations; "
+                 "ring: bulk with inner radius >= 0.5 bulk radius; last columns: dominant-eigenvalue "
+                 "classes (inside/outside the unit circle).")
+    parts.append(format_table([h for h, _, _ in _MAIN_COLUMNS], [_cells(e) for e in table], fmt))
+    curves = degradation_curves(rows)
+    if curves:
+        fr = next(iter(curves.values()))[0]
+        hdr = ["condition", "n"] + [f"{f:g}" for f in fr]
+        body = [[lab, acc.shape[0]] + [f"{m:.2f}" for m in acc.mean(axis=0)] for lab, (_, acc) in curves.items()]
+        parts.append(("## " if fmt == "markdown" else "") + "Accuracy vs fraction removed (mean over realizations)")
+        parts.append(format_table(hdr, body, fmt))
+    if failed:
+        parts.append(("## " if fmt == "markdown" else "") + f"Failed points ({len(failed)})")
+        parts.append(format_table(["point", "condition", "seed", "error"],
+                                  [[f["point_id"], f["condition"], f["seed"], f["error"][:120]] for f in failed], fmt))
+    text = "\n\n".join(parts) + "\n"
+    (out / ("report.md" if fmt == "markdown" else "report.txt")).write_text(text, encoding="ascii", errors="replace")
+    (out / "conditions.json").write_text(json.dumps({"conditions": table, "failed": failed}, indent=2,
+                                                    default=float) + "\n", encoding="ascii")
+    written = []
+    if figures:
+        jobs = (
+            (figure_eigenvalue_clouds, "eigenvalues.png", {}),
+            (figure_eigenvalue_clouds, "eigenvalues_init.png", {"key": "eigenvalues_init"}),
+            (figure_class_counts, "dominant_classes.png", {}),
+            (figure_metric_vs, "bulk_radius_vs_dale.png", {"axis": "dale", "xlabel": "E fraction (dale)"}),
+            (figure_metric_vs, "bulk_radius_vs_n_rec.png", {"axis": "n_rec"}),
+            (figure_metric_vs, "inner_radius_vs_dale.png", {"axis": "dale", "metric": "inner_radius",
+                                                            "xlabel": "E fraction (dale)"}),
+            (figure_metric_vs, "inner_radius_vs_n_rec.png", {"axis": "n_rec", "metric": "inner_radius"}),
+            (figure_degradation, "degradation.png", {}),
+        )
+        for fn, fname, kw in jobs:
+            p = fn(rows, out / fname, **kw)
+            if p is not None:
+                written.append(p)
+    logger.info("report of %s written to %s (%d figures)", study_dir, out, len(written))
+    return StudyReport(out=out, text=text, tables={"conditions": table, "failed": failed},
+                       figures=tuple(written))
