@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--task", help="task name for an .hdf5 file (enables the trial-based analyses)")
     an.add_argument("--quick", action="store_true", help="fewer trials and starting states")
     an.add_argument("--out", type=Path, help="output directory (default: RUN_DIR)")
+    from .sweep import add_sweep_commands  # sweep and report (issue 7)
+    add_sweep_commands(sub, COMMANDS)
     return p
 
 

@@ -1259,7 +1259,7 @@ def rows_for_study(study_dir) -> list:
 # =======================================================================================
 
 
-def add_sweep_commands(subparsers) -> None:
+def add_sweep_commands(subparsers, commands: dict | None = None) -> None:
     """Add ``sweep`` and ``report`` to the ``purernn`` command line.
 
     Parameters
@@ -1267,7 +1267,13 @@ def add_sweep_commands(subparsers) -> None:
     subparsers
         From ``parser.add_subparsers()``. Each command stores its handler as
         ``args.func``; it takes the parsed arguments and returns an exit code.
+    commands : dict, optional
+        A command-name -> handler table (``purernn.cli.COMMANDS``) to register the two
+        handlers in as well.
     """
+    if commands is not None:
+        commands["sweep"] = _cmd_sweep
+        commands["report"] = _cmd_report
     p = subparsers.add_parser(
         "sweep", help="train every point of a study grid (resumable; process pool or Dask)",
         description="Train every point of a study (TOML grid) not done yet; results go to "

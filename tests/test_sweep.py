@@ -380,3 +380,18 @@ def test_cli_commands_parse_and_report(tmp_path, capsys):
     args = parser.parse_args(["report", str(study_dir), "--format", "text", "--no-figures"])
     assert args.func(args) == 0
     assert "task=xor, init=normal, dale=0.5, n_rec=10" in capsys.readouterr().out
+
+
+def test_cli_sweep_then_report_end_to_end(tmp_path):
+    study = write_study(tmp_path)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "purernn", *a], capture_output=True, text=True,
+                                    timeout=120, cwd=tmp_path)
+    res = run("sweep", str(study), "--workers", "1", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert "2 points, 2 run now" in res.stdout and "2 done, 0 failed" in res.stdout
+    res = run("report", str(tmp_path / "tiny"), "--format", "text")
+    assert res.returncode == 0, res.stderr
+    assert "task=and, init=orthogonal" in res.stdout
+    assert (tmp_path / "tiny" / "report" / "eigenvalues.png").exists()
+    res = run("sweep", str(tmp_path / "missing.toml"))
+    assert res.returncode == 1 and "missing.toml" in res.stderr

@@ -1,0 +1,69 @@
+"""Shared plumbing of the study scripts (scripts/study_*.py): arguments, sweep, report.
+
+Every study script sweeps its study file (points already done are skipped, so a second
+run only redraws the figures from the results database), writes the generic report into
+the study directory and its own figures and number tables into ``docs/studies/<name>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from purernn.report import condition_table, eigenvalues_of, format_table, group_rows, report  # noqa: E402
+from purernn.sweep import rows_for_study, sweep  # noqa: E402
+
+__all__ = ["parse_args", "run_study", "save", "condition_table", "eigenvalues_of", "format_table",
+           "group_rows", "mean_sd"]
+
+
+def parse_args(doc: str, argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="the reduced study (studies/<name>_quick.toml)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--scheduler", default=None, help="HOST:PORT of a Dask scheduler, or local-dask")
+    p.add_argument("--no-sweep", action="store_true", help="only redraw from the results database")
+    p.add_argument("--retry-failed", action="store_true")
+    return p.parse_args(argv)
+
+
+def run_study(name: str, args) -> tuple:
+    """Sweep ``studies/<name>[_quick].toml`` and write its report; returns
+    (stem, study_dir, docs_dir, rows of done and failed points)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    stem = name + ("_quick" if args.quick else "")
+    study_file = ROOT / "studies" / f"{stem}.toml"
+    study_dir = ROOT / "studies" / stem
+    if not args.no_sweep:
+        s = sweep(study_file, study_dir, workers=args.workers, scheduler=args.scheduler,
+                  retry_failed=args.retry_failed)
+        print(f"{stem}: {s.n_run} points run ({s.runs_per_minute:.2f} runs/min), {s.n_skipped} "
+              f"skipped, {s.n_done} done, {s.n_failed} failed")
+    report(study_dir)
+    docs = ROOT / "docs" / "studies" / stem
+    docs.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in rows_for_study(study_dir) if r["status"] in ("done", "failed")]
+    return stem, study_dir, docs, rows
+
+
+def save(fig, path: Path, dpi: int = 110) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    path.write_bytes(buf.getvalue())
+    print("wrote", path.relative_to(ROOT))
+    return path
+
+
+def mean_sd(values) -> str:
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return "-"
+    return f"{v.mean():.3f} +/- {v.std(ddof=1) if v.size > 1 else 0.0:.3f}"
