@@ -111,8 +111,9 @@ def condition_table(rows) -> list:
         ``success_rate`` with its Wilson 95% interval ``ci_low``/``ci_high`` (over done
         points), ``accuracy``/``accuracy_sd``, ``steps``, ``radius``/``radius_sd``,
         ``bulk_radius``/``bulk_radius_sd``, ``inner_radius``/``inner_radius_sd`` (trained
-        W_rec), ``bulk_radius_init``, ``n_ring`` (bulks classed as rings) and one count
-        per dominant class.
+        W_rec), ``bulk_radius_init``, ``n_outside`` (eigenvalues outside the unit circle
+        per realization), ``q90_modulus`` (90th percentile of the moduli), ``n_ring``
+        (bulks classed as rings) and one count per dominant class.
     """
     out = []
     for lab, rs in group_rows(rows).items():
@@ -129,6 +130,11 @@ def condition_table(rows) -> list:
             m, sd = _ms(r[col] for r in done)
             entry[key] = m
             entry[key + "_sd"] = sd
+        # from the stored eigenvalues: how many leave the unit circle, and where the
+        # bulk's edge is when the few largest are set aside (90th percentile of |lambda|)
+        eig = [np.abs(eigenvalues_of(r)) for r in done if r.get("eigenvalues")]
+        entry["n_outside"], entry["n_outside_sd"] = _ms(float(np.sum(m > 1.0)) for m in eig)
+        entry["q90_modulus"], entry["q90_modulus_sd"] = _ms(float(np.quantile(m, 0.9)) for m in eig)
         entry["n_ring"] = sum(1 for r in done if r["bulk_shape"] == "ring")
         for c in _CLASSES:
             entry[c] = sum(1 for r in done if r["dominant_class"] == c)
@@ -145,6 +151,8 @@ _MAIN_COLUMNS = (
     ("radius", "radius", "{:.3f}"),
     ("bulk radius", "bulk_radius", "{:.3f}"),
     ("inner radius", "inner_radius", "{:.3f}"),
+    ("|lambda| > 1", "n_outside", "{:.1f}"),
+    ("q90 |lambda|", "q90_modulus", "{:.3f}"),
     ("ring", None, None),
     ("real in/out", None, None),
     ("complex in/out", None, None),
@@ -362,7 +370,9 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
     head = f"Study {name}: {len(rows)} points (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ")"
     parts.append(("# " if fmt == "markdown" else "") + head)
     parts.append("Success: accuracy on fresh trials >= the task's criterion (95% Wilson interval). "
-                 "Spectral numbers of the trained W_rec, mean +/- sd over done realizations; "
+                 "Spectral numbers of the trained W_rec, mean +/- sd over done realizations "
+                 "(|lambda| > 1: eigenvalues outside the unit circle per network; q90: 90th "
+                 "percentile of the moduli); "
                  "ring: bulk with inner radius >= 0.5 bulk radius; last columns: dominant-eigenvalue "
                  "classes (inside/outside the unit circle).")
     parts.append(format_table([h for h, _, _ in _MAIN_COLUMNS], [_cells(e) for e in table], fmt))

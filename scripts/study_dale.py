@@ -73,23 +73,30 @@ def main(argv=None) -> int:
                 table.append([init, f"{f:g}", n, f"{len(d)}/{len(rs)}",
                               f"{sum(1 for r in d if r['reached_criterion'])}/{len(d)}",
                               mean_sd(r["bulk_radius"] for r in d), mean_sd(r["inner_radius"] for r in d),
+                              mean_sd(np.sum(np.abs(eigenvalues_of(r)) > 1) for r in d),
+                              mean_sd(np.quantile(np.abs(eigenvalues_of(r)), 0.9) for r in d),
                               f"{sum(r['bulk_shape'] == 'ring' for r in d)}/{len(d)}",
                               mean_sd(r["spectral_radius"] for r in d),
                               mean_sd(r["bulk_radius_init"] for r in d)])
     head = ["init", "E fraction", "n_rec", "done", "reached criterion", "bulk radius", "inner radius",
-            "ring", "spectral radius", "bulk radius (init)"]
+            "|lambda| > 1 (count)", "q90 |lambda|", "ring", "spectral radius", "bulk radius (init)"]
     # How much the bulk radius depends on each axis: range of the condition means.
     lines = []
     for init in INITS:
         means = {(f, n): np.mean([r["bulk_radius"] for r in done(rows, init=init, dale=f, n_rec=n)] or [np.nan])
                  for f in FRACTIONS for n in SIZES}
         allr = [r["bulk_radius"] for r in done(rows, init=init)]
+        q90 = {(f, n): np.mean([np.quantile(np.abs(eigenvalues_of(r)), 0.9)
+                                for r in done(rows, init=init, dale=f, n_rec=n)] or [np.nan])
+               for f in FRACTIONS for n in SIZES}
         by_f = [np.nanmean([means[f, n] for n in SIZES]) for f in FRACTIONS]
         by_n = [np.nanmean([means[f, n] for f in FRACTIONS]) for n in SIZES]
         if allr:
             lines.append(f"- {init}: bulk radius over all {len(allr)} networks {np.min(allr):.3f} to "
                          f"{np.max(allr):.3f}; mean by E fraction {', '.join(f'{v:.3f}' for v in by_f)}; "
-                         f"by n_rec {', '.join(f'{v:.3f}' for v in by_n)}.")
+                         f"by n_rec {', '.join(f'{v:.3f}' for v in by_n)}; q90 |lambda| by E fraction "
+                         f"{', '.join(f'{np.nanmean([q90[f, n] for n in SIZES]):.3f}' for f in FRACTIONS)}, by n_rec "
+                         f"{', '.join(f'{np.nanmean([q90[f, n] for f in FRACTIONS]):.3f}' for n in SIZES)}.")
     text = (f"Measured by scripts/study_dale.py{' --quick' if args.quick else ''} ({stem}); "
             "mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n\n" + "\n".join(lines) + "\n")
     (docs / "numbers.md").write_text(text)

@@ -85,11 +85,13 @@ def main(argv=None) -> int:
                           mean_sd(r["spectral_radius"] for r in done),
                           mean_sd(r["bulk_radius"] for r in done),
                           mean_sd(r["inner_radius"] for r in done),
+                          mean_sd(np.sum(np.abs(eigenvalues_of(r)) > 1) for r in done),
+                          mean_sd(np.quantile(np.abs(eigenvalues_of(r)), 0.9) for r in done),
                           f"{sum(r['bulk_shape'] == 'ring' for r in done)}/{len(done)}",
                           mean_sd(r["bulk_radius_init"] for r in done),
                           ", ".join(f"{k}: {v}" for k, v in sorted(cls.items()))])
     head = ["task", "init", "done", "reached criterion", "accuracy", "spectral radius", "bulk radius",
-            "inner radius", "ring", "bulk radius (init)", "dominant classes"]
+            "inner radius", "|lambda| > 1 (count)", "q90 |lambda|", "ring", "bulk radius (init)", "dominant classes"]
     text = (f"Measured by scripts/study_init.py{' --quick' if args.quick else ''} "
             f"({stem}); mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n")
     (docs / "numbers.md").write_text(text)
