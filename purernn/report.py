@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ValidationError
 from .sweep import STUDY_FILE, load_study, rows_for_study
 
 __all__ = ["StudyReport", "condition_table", "format_table", "report", "eigenvalues_of", "group_rows"]
@@ -358,7 +359,12 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
     rows = rows_for_study(study_dir)
     out = Path(out) if out is not None else study_dir / REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)
-    name = load_study(study_dir / STUDY_FILE).name if (study_dir / STUDY_FILE).exists() else study_dir.name
+    name = study_dir.name
+    if (study_dir / STUDY_FILE).exists():
+        try:
+            name = load_study(study_dir / STUDY_FILE).name
+        except ValidationError as err:  # e.g. written by another purernn version
+            logger.warning("%s", err)
     table = condition_table(rows)
     failed = [{"point_id": r["point_id"], "condition": r["label"], "seed": r["seed"],
                "error": (r["error"] or "").splitlines()[0] if r["error"] else ""}

@@ -630,6 +630,14 @@ class ResultsDB:
                    f"ON CONFLICT(point_id) DO UPDATE SET {sets}",
                    (row["point_id"], *vals))
 
+    def set_meta(self, key: str, value) -> None:
+        self._exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+                   "SET value = excluded.value", (key, canonical_json(value)))
+
+    def get_meta(self, key: str, default=None):
+        row = self._exec("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
     def rows(self, status: str | None = None) -> list:
         """All rows (as dicts, in grid order), optionally only those with `status`."""
         if status is None:
@@ -1190,6 +1198,10 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
             logger.warning("%d point(s) left 'running' by a coordinator that died: running them again",
                            n_reset)
         db.add_points(study.points)
+        # what this sweep resolved the study to: a report redraws exactly these points,
+        # even after a library upgrade changes a default (and with it the point ids)
+        db.set_meta("points", [p.point_id for p in study.points])
+        db.set_meta("study_name", study.name)
         status = db.status(p.point_id for p in study.points)
         wanted = ("pending", "failed") if retry_failed else ("pending",)
         todo = [p for p in study.points if status.get(p.point_id) in wanted]
@@ -1244,12 +1256,20 @@ def _write_study_copy(study_dir: Path, study: Study) -> None:
 
 
 def rows_for_study(study_dir) -> list:
-    """Rows of the points of a study directory's ``study.toml`` (read-only)."""
+    """Rows of the points of a study directory's last sweep (read-only).
+
+    The point ids the last sweep resolved the study to are recorded in the database, so
+    the rows are those of that sweep even if a newer purernn resolves the study file to
+    other points (a changed default changes the ids, and a new sweep would train them).
+    """
     study_dir = Path(study_dir)
     with ResultsDB(study_dir / DB_FILE, readonly=True) as db:
         rows = db.rows()
-    if (study_dir / STUDY_FILE).exists():
-        ids = {p.point_id for p in load_study(study_dir / STUDY_FILE).points}
+        ids = db.get_meta("points")
+    if ids is None and (study_dir / STUDY_FILE).exists():
+        ids = [p.point_id for p in load_study(study_dir / STUDY_FILE).points]
+    if ids is not None:
+        ids = set(ids)
         rows = [r for r in rows if r["point_id"] in ids]
     return rows
 

@@ -27,6 +27,7 @@ from purernn.sweep import (
     add_sweep_commands,
     coordinator_lock,
     parse_study,
+    rows_for_study,
     sweep,
 )
 
@@ -130,6 +131,7 @@ def test_process_pool_and_dask_give_identical_rows(tmp_path):
     with ResultsDB(tmp_path / "dask" / DB_FILE) as db:
         dask_rows = db.rows()
     assert comparable(pool_rows) == comparable(dask_rows)
+    assert [r["point_id"] for r in rows_for_study(tmp_path / "dask")] == [r["point_id"] for r in pool_rows]
     assert all(r["status"] == "done" and r["eigenvalues"] for r in pool_rows)
 
     # re-running skips finished points and changes nothing
