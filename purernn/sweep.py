@@ -800,7 +800,8 @@ def run_point(spec: dict) -> dict:
     -------
     dict
         The point's result row (columns of the results table). Errors do not raise:
-        they give ``status = "failed"`` and the error text.
+        they give ``status = "failed"`` and the error text. A training stopped by Ctrl-C
+        gives ``status = "interrupted"`` (not recorded; the point stays pending).
 
     Notes
     -----
@@ -825,6 +826,11 @@ def run_point(spec: dict) -> dict:
         with _run_dir_lock(run_dir):
             result, how = _train_or_resume(run_dir, config)
         worker["how"] = how
+        if result.stop_reason == "interrupted":
+            # Ctrl-C reached the worker too: training saved a checkpoint; the point stays
+            # pending and the next sweep resumes it
+            row.update(status="interrupted", worker=worker)
+            return row
         seed = int(config["train"]["seed"])
         task_d = dict(config["task"])
         task = tasks.make(task_d.pop("name"), **task_d)
@@ -1221,6 +1227,8 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
             if specs:
                 db.mark_running(list(pending), me)
             for spec, row in backend.run(specs):
+                if row["status"] == "interrupted":
+                    continue  # left pending (below); resumed from its checkpoint next time
                 row["coordinator"] = me
                 db.record(row)
                 pending.discard(spec["point_id"])

@@ -43,6 +43,7 @@ seed = {start = 0, count = %(n_seeds)d}
 [network]
 n_rec = 8
 [train]
+regime = "fresh"
 n_steps = %(n_steps)d
 batch_size = 4
 n_valid = 8
@@ -397,3 +398,30 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
     assert (tmp_path / "tiny" / "report" / "eigenvalues.png").exists()
     res = run("sweep", str(tmp_path / "missing.toml"))
     assert res.returncode == 1 and "missing.toml" in res.stderr
+
+
+def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path):
+    study = write_study(tmp_path, n_seeds=1, n_steps=400)  # 2 points of a few seconds
+    db_path = tmp_path / "tiny" / DB_FILE
+    code = ("from purernn.sweep import sweep\n"
+            "if __name__ == '__main__':\n"
+            f"    sweep({str(study)!r}, workers=2, progress=False)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    runs = tmp_path / "tiny" / "runs"
+    try:
+        # both workers have written their first checkpoint: training is under way
+        _poll(lambda: runs.is_dir() and sum(1 for _ in runs.glob("*/checkpoint.npz")) >= 2, 60,
+              "training to start")
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    assert _count(db_path, "done") < 2 and _count(db_path, "running") == 0
+    s = sweep(study, workers=2, progress=False)
+    assert (s.n_run, s.n_done, s.n_failed) == (2 - s.n_skipped, 2, 0)
+    with ResultsDB(db_path) as db:
+        workers = [json.loads(r["worker"])["how"] for r in db.rows()]
+    assert "resumed" in workers or "loaded" in workers
