@@ -32,6 +32,12 @@ Point ids are the first 16 hex digits of the SHA-256 of the point's fully resolv
 configuration (task fields, network keywords, TrainConfig with its seed), so they, and
 the rows, are the same whichever backend runs the points.
 
+Fault tolerance: one coordinator per study directory (a lock file); rows are upserted on
+their UNIQUE point id, so nothing is duplicated; rows left 'running' by a coordinator
+that died are run again; a run directory left by a killed worker is resumed from its
+checkpoint (or only measured, if complete); a killed pool worker is replaced and its
+points resubmitted; Ctrl-C leaves unfinished points pending.
+
 Dependencies point one way: this module uses :mod:`purernn.train`, :mod:`purernn.runs`
 and :mod:`purernn.analysis`; none of them imports it.
 """
@@ -908,7 +914,7 @@ class ProcessPoolBackend:
     environment, so each uses one Numba and one BLAS thread (checked in each worker and
     recorded in the row's ``worker`` column). A killed worker breaks the pool
     (``BrokenProcessPool``): the points it was running or had queued are resubmitted to
-    a new pool.
+    a new pool. Each worker ends itself when its coordinator dies (a watchdog thread).
     """
 
     name = "process-pool"
