@@ -377,21 +377,70 @@ def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, gW_in, gW_re
     _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
 
 
+@_jit
+def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """The parameter gradients of trials [b0, b1), summed step by step (see _backward_sums).
+
+    Each step adds one small product ``d_t^T h_{t-1}`` over the block's trials, small
+    enough that BLAS runs it on the calling thread: the blocks then share the cores
+    without BLAS threads competing with them.
+    """
+    n_steps, n_trials, n_rec = D.shape
+    n_in = x.shape[2]
+    n_out = dz.shape[2]
+    outer = np.empty((n_rec, n_rec), dtype=D.dtype)  # d_t^T h_{t-1} of the block
+    gW_in[:] = 0.0
+    gW_rec[:] = 0.0
+    gb_rec[:] = 0.0
+    gW_out[:] = 0.0
+    gb_out[:] = 0.0
+    for t in range(n_steps):
+        np.dot(D[t, b0:b1].T, H[t, b0:b1], outer)
+        for i in range(n_rec):
+            for j in range(n_rec):
+                gW_rec[i, j] += outer[i, j]
+        for b in range(b0, b1):
+            for i in range(n_rec):
+                d = D[t, b, i]
+                gb_rec[i] += d
+                for j in range(n_in):
+                    gW_in[i, j] += d * x[t, b, j]
+            for o in range(n_out):
+                e = dz[t, b, o]
+                gb_out[o] += e
+                for i in range(n_rec):
+                    gW_out[o, i] += e * H[t + 1, b, i]
+
+
 @_jit(parallel=True)
-def _bptt_blocks(dz, W_out, rate_scale, W_rec, alpha, H, n_blocks, DS):
-    """The BPTT recursion on `n_blocks` fixed blocks of trials, in parallel."""
+def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, gW_in, gW_rec, gb_rec,
+                            gW_out, gb_out):
+    """BPTT and gradients on `n_blocks` fixed blocks of trials in parallel (small products).
+
+    Each block writes its own slice of per-block gradient buffers; the slices are then
+    summed serially in block order, so the result does not depend on the thread count.
+    """
     n_trials = DS.shape[1]
+    P_in = np.empty((n_blocks,) + gW_in.shape, dtype=DS.dtype)
+    P_rec = np.empty((n_blocks,) + gW_rec.shape, dtype=DS.dtype)
+    P_brec = np.empty((n_blocks,) + gb_rec.shape, dtype=DS.dtype)
+    P_out = np.empty((n_blocks,) + gW_out.shape, dtype=DS.dtype)
+    P_bout = np.empty((n_blocks,) + gb_out.shape, dtype=DS.dtype)
     for k in numba.prange(n_blocks):
         b0, b1 = _block(k, n_blocks, n_trials)
         _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS)
-
-
-@_jit
-def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, gW_in, gW_rec, gb_rec,
-                            gW_out, gb_out):
-    """BPTT on parallel blocks of trials (small products), then the parameter gradients."""
-    _bptt_blocks(dz, W_out, rate_scale, W_rec, alpha, H, n_blocks, DS)
-    _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
+        _block_sums(dz, x, H, DS, b0, b1, P_in[k], P_rec[k], P_brec[k], P_out[k], P_bout[k])
+    gW_in[:] = P_in[0]
+    gW_rec[:] = P_rec[0]
+    gb_rec[:] = P_brec[0]
+    gW_out[:] = P_out[0]
+    gb_out[:] = P_bout[0]
+    for k in range(1, n_blocks):
+        gW_in += P_in[k]
+        gW_rec += P_rec[k]
+        gb_rec += P_brec[k]
+        gW_out += P_out[k]
+        gb_out += P_bout[k]
 
 
 @_jit
@@ -401,8 +450,9 @@ def _backward_sums(dz, x, H, D, gW_in, gW_rec, gb_rec, gW_out, gb_out):
         dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
         dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
 
-    Every sum over steps and trials is one large matrix product (BLAS) or a serial loop
-    in a fixed order, so the result does not depend on the thread count.
+    Every sum over steps and trials is one large matrix product (BLAS, which may use
+    several threads) or a serial loop in a fixed order, so the result does not depend on
+    the thread count.
     """
     n_steps, n_trials, n_rec = D.shape
     n_out = dz.shape[2]

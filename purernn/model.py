@@ -557,26 +557,30 @@ def forward(net: Network, x_tm: np.ndarray, h0: np.ndarray, xi):
     return H, DS, Z
 
 
-#: OpenBLAS runs a matrix product on one thread below about this many multiply-adds
-#: (m * n * k < 65536 * GEMM_MULTITHREAD_THRESHOLD, with the default threshold 4).
+#: OpenBLAS runs a matrix product on the calling thread up to this many multiply-adds
+#: (m * n * k <= 65536 * GEMM_MULTITHREAD_THRESHOLD, with the default threshold 4).
 _BLAS_SERIAL_WORK = 2**18
+#: Trials per block when the kernels run blocks of trials in parallel.
+_BLOCK_TRIALS = 16
 
 
 def trial_blocks(n_trials: int, n_rec: int) -> int:
     """How many blocks of trials the kernels run in parallel.
 
-    Small products (the seed's 64 x 50 x 50 per step) run serially inside BLAS, which
-    would leave the other cores idle: the kernels then split the trials into one block
-    per core, each running through all steps on its own. Large products are split by
-    BLAS itself, so the kernels keep one block. The partition depends only on the sizes
-    and on the machine's core count, never on NUMBA_NUM_THREADS; each trial is computed
-    the same way in any block, so results do not depend on it either.
+    The per-step product of a block, ``(n_block, n_rec) x (n_rec, n_rec)``, is small at
+    the seed's size (64 x 50 x 50) and BLAS runs it on one thread, which would leave the
+    other cores idle: the kernels then cut the trials into blocks of 16, which run in
+    parallel through all steps and sum their own gradients. Once a 16-trial product is
+    big enough for BLAS to use threads (n_rec >= 128), the kernels keep one block and
+    let BLAS split each product (parallel blocks would make BLAS threads and block
+    threads compete for the cores, which costs far more than it brings).
+
+    The partition depends only on the sizes, never on the thread count or the machine,
+    so results are bitwise reproducible with any NUMBA_NUM_THREADS.
     """
-    cores = max(1, numba.config.NUMBA_DEFAULT_NUM_THREADS)
-    per_block = -(-n_trials // cores)
-    if cores == 1 or per_block * n_rec * n_rec >= _BLAS_SERIAL_WORK:
+    if n_trials < 2 * _BLOCK_TRIALS or _BLOCK_TRIALS * n_rec * n_rec > _BLAS_SERIAL_WORK:
         return 1
-    return min(n_trials, cores)
+    return -(-n_trials // _BLOCK_TRIALS)
 
 
 _work = threading.local()

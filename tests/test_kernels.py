@@ -88,3 +88,25 @@ def test_float32_close_to_float64(rng):
     assert loss32 == pytest.approx(loss64, rel=1e-5)
     for k in g64:
         np.testing.assert_allclose(g32[k], g64[k], rtol=0, atol=1e-4 * np.abs(g64[k]).max())
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_parallel_trial_blocks_match_naive(activation, rng):
+    """Enough trials for the kernels to run several blocks of trials in parallel."""
+    from purernn.model import trial_blocks
+
+    n_trials = 40
+    net = make_net(rng, n_rec=12, activation=activation, alpha=0.3, sigma_rec=0.2)
+    assert trial_blocks(n_trials, net.n_rec) == 3
+    x, y, mask = make_data(rng, n_trials, 9, net.n_in, net.n_out)
+    noise = rng.standard_normal((n_trials, 9, net.n_rec))
+    kw = dict(activation=activation, alpha=0.3, sigma_rec=0.2, noise=noise)
+    traj = pr.simulate(net, x, noise=noise)
+    h_ref, z_ref, _ = naive.forward(net.params, x, **kw)
+    np.testing.assert_allclose(traj.z, z_ref, rtol=0, atol=1e-12 * np.abs(z_ref).max())
+    loss, grads = pr.loss_and_grad(net, x, y, mask, noise=noise, l2_rates=0.1, l2_weights=0.01)
+    loss_ref, grads_ref = naive.loss_and_grad(net.params, x, y, mask, l2_rates=0.1, l2_weights=0.01, **kw)
+    assert loss == pytest.approx(loss_ref, rel=1e-12)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], grads_ref[k], rtol=0, atol=1e-12 * np.abs(grads_ref[k]).max(),
+                                   err_msg=k)

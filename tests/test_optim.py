@@ -139,7 +139,7 @@ rng = np.random.default_rng(0)
 net = pr.Network.create(3, 40, 2, seed=1, sigma_rec=0.1, dale=0.8)
 opt = pr.Adam(lr=0.01)
 state = opt.init(net.params)
-x = rng.standard_normal((16, 50, 3)); y = rng.standard_normal((16, 50, 2))
+x = rng.standard_normal((40, 50, 3)); y = rng.standard_normal((40, 50, 2))  # 3 trial blocks
 noise_rng = np.random.default_rng(2)
 for _ in range(10):
     r = pr.train_step(net, Batch(x, y, np.ones_like(y)), opt, state, rng=noise_rng)
