@@ -50,3 +50,18 @@ def test_link_checker_detects_a_stale_range(tmp_path):
     assert not problems and "#L4-L5" in new
     md.write_text("see [`g`](../m.py#L1-L2)\n")
     assert mod.fix_links(md)[1]
+
+
+def test_tutorial_code_blocks_run(tmp_path):
+    """Every block of docs/tutorial.md, in order, at reduced sizes."""
+    spec = importlib.util.spec_from_file_location("run_tutorial", ROOT / "scripts" / "run_tutorial.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert len(mod.code_blocks()) >= 6
+    ns = mod.run({"FIG_DIR": tmp_path, "STEPS": 30, "EPOCHS": 1, "N_SEEDS": 1})
+    figures = sorted(p.name for p in tmp_path.glob("*.png"))
+    # every figure the page shows was written by its code
+    shown = set(re.findall(r"\(tutorial/([\w.]+\.png)\)", (ROOT / "docs" / "tutorial.md").read_text()))
+    assert shown and shown <= set(figures)
+    assert ns["fps"].h.shape[1] == ns["ff"].net.n_rec
+    assert 0.0 <= ns["ff_eval"].accuracy <= 1.0
