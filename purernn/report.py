@@ -152,8 +152,8 @@ _MAIN_COLUMNS = (
     ("radius", "radius", "{:.3f}"),
     ("bulk radius", "bulk_radius", "{:.3f}"),
     ("inner radius", "inner_radius", "{:.3f}"),
-    ("|lambda| > 1", "n_outside", "{:.1f}"),
-    ("q90 |lambda|", "q90_modulus", "{:.3f}"),
+    ("abs(lambda) > 1", "n_outside", "{:.1f}"),
+    ("q90 abs(lambda)", "q90_modulus", "{:.3f}"),
     ("ring", None, None),
     ("real in/out", None, None),
     ("complex in/out", None, None),
@@ -377,7 +377,7 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
     parts.append(("# " if fmt == "markdown" else "") + head)
     parts.append("Success: accuracy on fresh trials >= the task's criterion (95% Wilson interval). "
                  "Spectral numbers of the trained W_rec, mean +/- sd over done realizations "
-                 "(|lambda| > 1: eigenvalues outside the unit circle per network; q90: 90th "
+                 "(abs(lambda) > 1: eigenvalues outside the unit circle per network; q90: 90th "
                  "percentile of the moduli); "
                  "ring: bulk with inner radius >= 0.5 bulk radius; last columns: dominant-eigenvalue "
                  "classes (inside/outside the unit circle).")

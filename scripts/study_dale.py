@@ -79,7 +79,7 @@ def main(argv=None) -> int:
                               mean_sd(r["spectral_radius"] for r in d),
                               mean_sd(r["bulk_radius_init"] for r in d)])
     head = ["init", "E fraction", "n_rec", "done", "reached criterion", "bulk radius", "inner radius",
-            "|lambda| > 1 (count)", "q90 |lambda|", "ring", "spectral radius", "bulk radius (init)"]
+            "abs(lambda) > 1 (count)", "q90 abs(lambda)", "ring", "spectral radius", "bulk radius (init)"]
     # How much the bulk radius depends on each axis: range of the condition means.
     lines = []
     for init in INITS:
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         if allr:
             lines.append(f"- {init}: bulk radius over all {len(allr)} networks {np.min(allr):.3f} to "
                          f"{np.max(allr):.3f}; mean by E fraction {', '.join(f'{v:.3f}' for v in by_f)}; "
-                         f"by n_rec {', '.join(f'{v:.3f}' for v in by_n)}; q90 |lambda| by E fraction "
+                         f"by n_rec {', '.join(f'{v:.3f}' for v in by_n)}; q90 abs(lambda) by E fraction "
                          f"{', '.join(f'{np.nanmean([q90[f, n] for n in SIZES]):.3f}' for f in FRACTIONS)}, by n_rec "
                          f"{', '.join(f'{np.nanmean([q90[f, n] for f in FRACTIONS]):.3f}' for n in SIZES)}.")
     text = (f"Measured by scripts/study_dale.py{' --quick' if args.quick else ''} ({stem}); "

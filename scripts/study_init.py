@@ -91,7 +91,7 @@ def main(argv=None) -> int:
                           mean_sd(r["bulk_radius_init"] for r in done),
                           ", ".join(f"{k}: {v}" for k, v in sorted(cls.items()))])
     head = ["task", "init", "done", "reached criterion", "accuracy", "spectral radius", "bulk radius",
-            "inner radius", "|lambda| > 1 (count)", "q90 |lambda|", "ring", "bulk radius (init)", "dominant classes"]
+            "inner radius", "abs(lambda) > 1 (count)", "q90 abs(lambda)", "ring", "bulk radius (init)", "dominant classes"]
     text = (f"Measured by scripts/study_init.py{' --quick' if args.quick else ''} "
             f"({stem}); mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n")
     (docs / "numbers.md").write_text(text)
