@@ -944,6 +944,7 @@ class ProcessPoolBackend:
                                           mp_context=multiprocessing.get_context("spawn"),
                                           initializer=_init_worker)
             broken = []
+            finished = False
             try:
                 futures = {pool.submit(self.worker_fn, s): s for s in todo}
                 for fut in cf.as_completed(futures):
@@ -956,7 +957,14 @@ class ProcessPoolBackend:
                     except Exception as err:  # noqa: BLE001 - e.g. a result that cannot be pickled
                         row = _failed_row(spec, f"{type(err).__name__}: {err}")
                     yield spec, row
+                finished = True
             finally:
+                if not finished:
+                    # Ctrl-C or an error in the coordinator: stop the points under way
+                    # now (queued ones would otherwise start); their run directories keep
+                    # the last checkpoint, which the next sweep resumes
+                    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                        proc.terminate()
                 pool.shutdown(wait=True, cancel_futures=True)
             todo = []
             if broken:

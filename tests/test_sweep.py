@@ -401,7 +401,7 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
 
 
 def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path):
-    study = write_study(tmp_path, n_seeds=1, n_steps=400)  # 2 points of a few seconds
+    study = write_study(tmp_path, n_seeds=1, n_steps=150)  # 2 points of a second or two
     db_path = tmp_path / "tiny" / DB_FILE
     code = ("from purernn.sweep import sweep\n"
             "if __name__ == '__main__':\n"
