@@ -425,3 +425,20 @@ def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path):
     with ResultsDB(db_path) as db:
         workers = [json.loads(r["worker"])["how"] for r in db.rows()]
     assert "resumed" in workers or "loaded" in workers
+
+
+@pytest.mark.slow
+def test_local_dask_cluster_of_processes_matches_the_pool(tmp_path):
+    """``--scheduler local-dask``: a LocalCluster of worker processes (nannies) on loopback."""
+    pytest.importorskip("distributed")
+    study = write_study(tmp_path)
+    sweep(study, tmp_path / "pool", workers=1, progress=False)
+    s = sweep(study, tmp_path / "dask", scheduler="local-dask", workers=1, progress=False)
+    assert (s.n_run, s.n_done) == (2, 2)
+    rows = {}
+    for name in ("pool", "dask"):
+        with ResultsDB(tmp_path / name / DB_FILE) as db:
+            rows[name] = db.rows()
+    assert comparable(rows["pool"]) == comparable(rows["dask"])
+    for r in rows["dask"]:
+        assert json.loads(r["worker"])["blas_threads_at_start"] == [1]
