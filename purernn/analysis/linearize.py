@@ -181,7 +181,7 @@ class Linearization:
         }
 
 
-def linearize(net, h=None, x=None, *, by: str = "modulus") -> Linearization:
+def linearize(net, h=None, x=None, *, by: str = "real") -> Linearization:
     """Linearize the network at state `h` under constant input `x`; eigenmodes and frequencies.
 
     Parameters
@@ -192,10 +192,15 @@ def linearize(net, h=None, x=None, *, by: str = "modulus") -> Linearization:
         ``sigma(0) = 0``).
     x : array_like, shape (n_in,), optional
         Constant input (default 0).
-    by : {"modulus", "real"}
-        How the dominant oscillatory mode is chosen: largest ``|mu|`` (slowest decay of
-        the Euler map, what a simulation shows) or largest real part of the continuous
-        eigenvalue (the textbook choice for the ODE). They agree as ``alpha -> 0``.
+    by : {"real", "modulus"}
+        How the dominant oscillatory mode is chosen: the complex pair with the largest
+        real part of the continuous eigenvalue ``(mu - 1) / alpha`` (default: the slowest
+        mode of equation (1), the talk's choice), or the largest ``|mu|`` of the Euler map.
+        They agree as ``alpha -> 0``; at ``alpha = 1`` a map eigenvalue near -1 (a
+        period-2 flip of the discrete update) can have the largest modulus while being
+        the fastest-decaying mode of the ODE. On a trained ``oscillation`` network (50
+        units, alpha = 1), "real" predicts a period of 34.3 steps against 34.7 measured
+        in its output, "modulus" a period-2 mode.
 
     Returns
     -------
