@@ -62,9 +62,10 @@ class Batch:
 class Task:
     """Base class of every task.
 
-    Subclasses set the class attributes ``name``, ``n_in``, ``n_out``, ``source``
-    (paper and original code), ``summary`` (one line) and implement ``_sample`` and
-    ``score``. Every timing or noise number is a dataclass field, so it can be
+    Subclasses set the class attributes ``name``, ``source`` (paper and original code)
+    and ``summary`` (one line), give ``n_in`` and ``n_out`` (class attributes, or
+    properties when they depend on fields), a ``t_total`` field or an ``n_steps``
+    property, and implement ``_sample`` and ``score``. Every timing or noise number is a dataclass field, so it can be
     overridden with ``pr.tasks.make(name, **overrides)``.
     """
 
@@ -84,8 +85,9 @@ class Task:
         raise NotImplementedError
 
     @property
-    def n_steps(self) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def n_steps(self) -> int:
+        """Steps per trial: the ``t_total`` field where the task has one."""
+        return self.t_total
 
     #: fraction of trials that must be correct to call the task learned
     criterion: float = 0.95

@@ -111,13 +111,8 @@ class PerceptualDM(Task):
             t += n
         return out
 
-    @property
-    def n_in(self) -> int:
-        return 2
-
-    @property
-    def n_out(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 2
+    n_out: ClassVar[int] = 1
 
     @property
     def n_steps(self) -> int:
@@ -240,17 +235,9 @@ class PerceptualDMZero(Task):
         check_le("t_total", self.t_total, self.stim_on + self.stim_dur, "stim_on + stim_dur")
         check_le("t_total", self.t_total, self.response_on + 1, "response_on + 1")
 
-    @property
-    def n_in(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 1
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_out(self) -> int:
-        return 1
-
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         n = self.stim_dur
@@ -341,13 +328,8 @@ class ContextDM(Task):
         check_le("delay_max", self.delay_max, self.delay_min, "delay_min")
         check_tuple(self, "coherences", lo=0.0, lo_open=True, unique=True)
 
-    @property
-    def n_in(self) -> int:
-        return 4
-
-    @property
-    def n_out(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 4
+    n_out: ClassVar[int] = 1
 
     @property
     def n_steps(self) -> int:

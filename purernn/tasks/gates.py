@@ -72,13 +72,8 @@ class GateTask(Task):
     def n_in(self) -> int:
         return self.n_bits
 
-    @property
-    def n_out(self) -> int:
-        return 1
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         n_cond = 2**self.n_bits

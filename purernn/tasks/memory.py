@@ -113,9 +113,7 @@ class DelayedMatchToSample(_Epochs, Task):
     def n_in(self) -> int:
         return self.n_ring
 
-    @property
-    def n_out(self) -> int:
-        return 1
+    n_out: ClassVar[int] = 1
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         ep = self.epochs()
@@ -227,13 +225,8 @@ class Romo(_Epochs, Task):
             out.append((a, b))
         self._set("freq_pairs", tuple(out))
 
-    @property
-    def n_in(self) -> int:
-        return 1
-
-    @property
-    def n_out(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 1
+    n_out: ClassVar[int] = 1
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         ep = self.epochs()

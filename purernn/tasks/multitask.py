@@ -87,17 +87,9 @@ class MultitaskGates(Task):
     def n_gates(self) -> int:
         return 3 if self.include_xor else 2
 
-    @property
-    def n_in(self) -> int:
-        return 3
+    n_in: ClassVar[int] = 3
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_out(self) -> int:
-        return 1
-
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         gate = rng.integers(self.n_gates, size=n_trials)

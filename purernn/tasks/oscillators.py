@@ -95,17 +95,9 @@ class Oscillation(Task):
         check_nonneg(self, "noise_sigma", "period_tol")
         check_prob(self, "p_pulse")
 
-    @property
-    def n_in(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 1
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_out(self) -> int:
-        return 1
-
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     def oscillation(self) -> np.ndarray:
         """The target sinusoid on [osc_on, osc_off), shape (osc_off - osc_on,)."""
@@ -204,17 +196,9 @@ class SineGenerator(Task):
         if self.omega_max > np.pi:
             fail("omega_max", "at most pi rad per step (the Nyquist frequency)", self.omega_max)
 
-    @property
-    def n_in(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 1
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_out(self) -> int:
-        return 1
-
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     @property
     def omegas(self) -> np.ndarray:

@@ -110,17 +110,9 @@ class TimeReproduction(Task):
         """First step of the reproduced bump."""
         return self.stim_on + self.stim_dur + self.mem_gap
 
-    @property
-    def n_in(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 1
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_out(self) -> int:
-        return 1
-
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     def bump(self) -> np.ndarray:
         """The noise-free target bump, shape (bump_dur,)."""
@@ -227,17 +219,9 @@ class IntervalReproduction(Task):
         need = self.ready_on + 2 * max(self.intervals) + self.response_dur
         check_le("t_total", self.t_total, need, "ready_on + 2 max(intervals) + response_dur")
 
-    @property
-    def n_in(self) -> int:
-        return 1
+    n_in: ClassVar[int] = 1
+    n_out: ClassVar[int] = 1
 
-    @property
-    def n_out(self) -> int:
-        return 1
-
-    @property
-    def n_steps(self) -> int:
-        return self.t_total
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         cond = rng.integers(len(self.intervals), size=n_trials)
