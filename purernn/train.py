@@ -490,8 +490,8 @@ TRAIN_DEFAULTS: dict = {
     "or": {"train": _TABLE1},
     "xor": {"train": _TABLE1},
     "not": {"train": _TABLE1},
-    # measured: criterion at step 2700 (accuracy 0.95 on 300 fresh trials, 99.6% of steps
-    # right on average); with lr 1e-3 and batch 32 it was still at 0.11 after 3000 steps
+    # measured (seed 0): criterion at step 650, 10.5 s; with lr 1e-3 and batch 32 it was
+    # at 0.11 accuracy after 3000 steps
     "flipflop3": {"train": {"lr": 3e-3, "batch_size": 64, "n_steps": 5000}},
 }
 

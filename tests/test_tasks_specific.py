@@ -122,10 +122,17 @@ def test_flipflop3_holds_last_pulse(force):
 def test_flipflop3_pulse_rate():
     task = make("flipflop3", noise_sigma=0.0)
     x = task.sample(500, rng=np.random.default_rng(7)).x
-    n = x.size
-    rate = np.count_nonzero(x) / n
+    assert np.all(x[:, 0] != 0)  # the preset pulses every bit at t = 0 (8 memories)
+    later = x[:, 1:]
+    n = later.size
+    rate = np.count_nonzero(later) / n
     assert abs(rate - 0.05) < 4 * np.sqrt(0.05 * 0.95 / n)
     assert abs(np.mean(x[x != 0] > 0) - 0.5) < 0.02
+
+
+def test_flipflop3_outputs_are_always_plus_or_minus_one():
+    batch = make("flipflop3", noise_sigma=0.0).sample(50, rng=3)
+    assert set(np.unique(batch.y)) == {-1.0, 1.0}
 
 
 def test_flipflop_protocol_validation():

@@ -207,3 +207,6 @@ class FlipFlop3(FlipFlop):
     )
 
     n_bits: int = 3
+    #: every bit is pulsed at t = 0, so each output is always +1 or -1: the 2^3 = 8
+    #: memories (and 8 stable fixed points) of Sussillo & Barak, not 3^3 with a 0 level
+    force_first_pulse: bool = True
