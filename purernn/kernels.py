@@ -255,7 +255,7 @@ def _block(k, n_blocks, n_trials):
 
 
 @_jit
-def _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z):
+def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z):
     """Run the Euler update over all steps, and the readout.
 
         a_t = W_rec h_{t-1} + W_in x_t + b_rec
@@ -270,7 +270,8 @@ def _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alph
     ----------
     x : (n_steps, n_trials, n_in)
         Inputs, time-major.
-    W_in : (n_rec, n_in)
+    W_in_T : (n_in, n_rec)
+        ``W_in`` transposed, so the loop below runs along contiguous rows.
     b_rec : (n_rec,)
     W_rec_T : (n_rec, n_rec)
         ``W_rec`` transposed, C-contiguous, so the recurrent input of a block of trials is
@@ -298,10 +299,11 @@ def _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alph
         for b in range(b1 - b0):
             # + W_in x_t + b_rec (n_in is small: a loop beats a BLAS call)
             for i in range(n_rec):
-                acc = b_rec[i]
-                for j in range(n_in):
-                    acc += W_in[i, j] * x[t, b0 + b, j]
-                a[b, i] += acc
+                a[b, i] += b_rec[i]
+            for j in range(n_in):
+                c = x[t, b0 + b, j]
+                for i in range(n_rec):
+                    a[b, i] += c * W_in_T[j, i]
         step_noise = noise[t, b0:b1].reshape(-1) if has_noise else zero
         _euler_update(a.reshape(-1), H[t, b0:b1].reshape(-1), step_noise, alpha, act,
                       H[t + 1, b0:b1].reshape(-1), DS[t, b0:b1].reshape(-1))
@@ -314,20 +316,20 @@ def _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alph
 
 
 @_jit
-def _forward_kernel(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, H, DS, Z):
+def _forward_kernel(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, H, DS, Z):
     """All trials as one block: one product per step, which BLAS may itself run in parallel."""
-    _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, 0, DS.shape[1],
+    _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, 0, DS.shape[1],
                    H, DS, Z)
 
 
 @_jit(parallel=True)
-def _forward_kernel_blocks(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, n_blocks,
+def _forward_kernel_blocks(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, n_blocks,
                            H, DS, Z):
     """The trials cut into `n_blocks` fixed blocks, run in parallel (small products)."""
     n_trials = DS.shape[1]
     for k in numba.prange(n_blocks):
         b0, b1 = _block(k, n_blocks, n_trials)
-        _forward_block(x, W_in, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z)
+        _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z)
 
 
 # ---------------------------------------------------------------------------------------
@@ -367,14 +369,18 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS):
         if t < n_steps - 1:
             np.dot(DS[t + 1, b0:b1], W_rec, back)
         for b in range(b1 - b0):
-            for i in range(n_rec):
-                e = rate_scale * H[t + 1, b0 + b, i]
-                for o in range(n_out):
-                    e += W_out[o, i] * dz[t, b0 + b, o]
-                if t < n_steps - 1:
-                    g[b, i] = e + leak * g[b, i] + back[b, i]
-                else:
-                    g[b, i] = e
+            # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t, one contiguous row at a time
+            if t < n_steps - 1:
+                for i in range(n_rec):
+                    g[b, i] = leak * g[b, i] + back[b, i] + rate_scale * H[t + 1, b0 + b, i]
+            else:
+                for i in range(n_rec):
+                    g[b, i] = rate_scale * H[t + 1, b0 + b, i]
+            for o in range(n_out):  # + W_out^T dL/dz_t
+                c = dz[t, b0 + b, o]
+                for i in range(n_rec):
+                    g[b, i] += c * W_out[o, i]
+            for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t
                 DS[t, b0 + b, i] = alpha * DS[t, b0 + b, i] * g[b, i]
 
 
@@ -397,7 +403,7 @@ def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
     n_in = x.shape[2]
     n_out = dz.shape[2]
     outer = np.empty((n_rec, n_rec), dtype=D.dtype)  # d_t^T h_{t-1} of the block
-    gW_in[:] = 0.0
+    gW_in_T = np.zeros((n_in, n_rec), dtype=D.dtype)  # rows contiguous along units
     gW_rec[:] = 0.0
     gb_rec[:] = 0.0
     gW_out[:] = 0.0
@@ -409,15 +415,17 @@ def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
                 gW_rec[i, j] += outer[i, j]
         for b in range(b0, b1):
             for i in range(n_rec):
-                d = D[t, b, i]
-                gb_rec[i] += d
-                for j in range(n_in):
-                    gW_in[i, j] += d * x[t, b, j]
-            for o in range(n_out):
-                e = dz[t, b, o]
-                gb_out[o] += e
+                gb_rec[i] += D[t, b, i]
+            for j in range(n_in):
+                c = x[t, b, j]
                 for i in range(n_rec):
-                    gW_out[o, i] += e * H[t + 1, b, i]
+                    gW_in_T[j, i] += c * D[t, b, i]
+            for o in range(n_out):
+                c = dz[t, b, o]
+                gb_out[o] += c
+                for i in range(n_rec):
+                    gW_out[o, i] += c * H[t + 1, b, i]
+    gW_in[:] = gW_in_T.T
 
 
 @_jit(parallel=True)

@@ -547,7 +547,7 @@ def forward(net: Network, x_tm: np.ndarray, h0: np.ndarray, xi):
     else:
         noise = np.zeros((1, 1, 1), dtype=dtype)
         has_noise = False
-    args = (x_tm, p["W_in"], p["b_rec"], np.ascontiguousarray(p["W_rec"].T), p["W_out"], p["b_out"],
+    args = (x_tm, np.ascontiguousarray(p["W_in"].T), p["b_rec"], np.ascontiguousarray(p["W_rec"].T), p["W_out"], p["b_out"],
             noise, has_noise, dtype.type(net.alpha), kernels.ACTIVATIONS[net.config.activation])
     n_blocks = trial_blocks(n_trials, net.n_rec)
     if n_blocks > 1:
