@@ -91,7 +91,7 @@ def main(argv=None):
             rounds = max(1, args.rounds // (3 if n_rec >= 1000 else 1))
             ours = _median_ms(lambda: pr.train_step(net, batch, opt, state), rounds)
             step, loss_fn = torch_step_factory(torch, net.params, x, y, mask, net.alpha, dtype)
-            theirs_loss = float(loss_fn())
+            theirs_loss = float(loss_fn().detach())
             rel = abs(theirs_loss - ours_loss) / abs(ours_loss)
             if rel > (1e-10 if dtype == "float64" else 1e-4):
                 print(f"loss mismatch: purernn {ours_loss} torch {theirs_loss}", file=sys.stderr)
