@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ValidationError
-from .sweep import STUDY_FILE, load_study, rows_for_study
+from .sweep import STUDY_FILE, _fmt, load_study, rows_for_study
 
 __all__ = ["StudyReport", "condition_table", "format_table", "report", "eigenvalues_of", "group_rows"]
 
@@ -69,14 +69,6 @@ def group_rows(rows, keys=None) -> dict:
             lab = ", ".join(f"{k}={_fmt(cond.get(k))}" for k in keys)
         groups.setdefault(lab, []).append(r)
     return groups
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "none"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple:
