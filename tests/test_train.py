@@ -134,7 +134,9 @@ def test_fresh_regime_learns_tiny_xor():
     assert h["loss"].shape == h["grad_norm"].shape == (r.n_steps,)
     assert h["eval_step"][0] == 0 and h["eval_step"][-1] == r.n_steps
     assert h["val_loss"].shape == h["val_accuracy"].shape == h["eval_step"].shape
-    assert h["loss"][-20:].mean() < 0.5 * h["loss"][:20].mean()
+    # judged on the fixed validation set: the per-batch training loss of fresh trials is
+    # too noisy to compare 20-step windows (it depends on the last bits of the arithmetic)
+    assert h["val_loss"][-1] < 0.5 * h["val_loss"][0]
     # the initial network is returned untouched
     assert np.array_equal(r.net_init.params["W_rec"], tiny_net(task, seed=0).params["W_rec"])
 
