@@ -401,7 +401,9 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
 
 
 def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path):
-    study = write_study(tmp_path, n_seeds=1, n_steps=150)  # 2 points of a second or two
+    # 2 points of a few seconds each: long enough that both are seen training at once
+    # (with 150 steps both could finish between two polls and the wait timed out)
+    study = write_study(tmp_path, n_seeds=1, n_steps=3000)
     db_path = tmp_path / "tiny" / DB_FILE
     code = ("from purernn.sweep import sweep\n"
             "if __name__ == '__main__':\n"
@@ -418,6 +420,7 @@ def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()  # reap it and close the pipe
     assert proc.returncode != 0 and "KeyboardInterrupt" in err
     assert _count(db_path, "done") < 2 and _count(db_path, "running") == 0
     s = sweep(study, workers=2, progress=False)
