@@ -16,14 +16,16 @@ total derivative, through every later step) and ``d_t = dL/da_t``::
 
 where ``e_t`` is the direct derivative of the loss with respect to ``h_t`` (the readout
 error ``W_out^T m * (z_t - y_t) / n_trials`` plus the rate regularizer). The parameter
-gradients are sums over steps and trials, done by the wrappers in :mod:`purernn.model`
-as one large matrix product each::
+gradients are sums over steps and trials::
 
     dL/dW_rec = sum_t d_t h_{t-1}^T      dL/dW_in = sum_t d_t x_t^T    dL/db_rec = sum_t d_t
 
 Layout inside the kernels is time-major, ``(n_steps, n_trials, n_rec)``, so that the
-state of all trials at one step is a contiguous ``(n_trials, n_rec)`` block and the
-recurrent product of a whole step is one BLAS call. The public API is trial-major.
+states of a block of trials at one step are a contiguous ``(n_block, n_rec)`` array and
+the recurrent product of a step is one BLAS call. Small problems run fixed blocks of
+trials in parallel (``_forward_kernel_blocks``, ``_backward_kernel_blocks``); large ones
+run one block and let BLAS use the cores (``_forward_kernel``, ``_backward_kernel``).
+The public API is trial-major.
 
 Policy (STYLE.md): every routine here is a private ``_kernel`` called by a public
 wrapper that validates and allocates. Kernels take arrays and numbers, fill the outputs
