@@ -110,3 +110,16 @@ def test_parallel_trial_blocks_match_naive(activation, rng):
     for k in grads:
         np.testing.assert_allclose(grads[k], grads_ref[k], rtol=0, atol=1e-12 * np.abs(grads_ref[k]).max(),
                                    err_msg=k)
+
+
+def test_float32_tanh_update_matches_numpy():
+    """float32 networks use a float32 tanh (_tanh_f32) inside the Euler update."""
+    a = np.concatenate([np.random.default_rng(2).uniform(-12, 12, 50000),
+                        [0.0, -0.0, 1e-30, -1e-30, 30.0, -30.0, 1e-4]]).astype(np.float32)
+    h = np.empty_like(a)
+    ds = np.empty_like(a)
+    zero = np.zeros_like(a)
+    kernels._euler_update(a, zero, zero, np.float32(1.0), kernels.ACTIVATIONS["tanh"], h, ds)
+    ref = np.tanh(a.astype(np.float64))
+    np.testing.assert_allclose(h, ref, rtol=3e-7, atol=1e-37)
+    np.testing.assert_allclose(ds, 1.0 - ref**2, rtol=0, atol=1e-6)
