@@ -56,7 +56,7 @@ def torch_step_factory(torch, params, x, y, mask, alpha, dtype):
         loss = loss_fn()
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step, loss_fn
 
