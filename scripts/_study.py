@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import logging
 import sys
 from pathlib import Path
@@ -67,3 +68,15 @@ def mean_sd(values) -> str:
     if v.size == 0:
         return "-"
     return f"{v.mean():.3f} +/- {v.std(ddof=1) if v.size > 1 else 0.0:.3f}"
+
+
+def write_numbers(docs: Path, script: str, args, stem: str, head, table, rows, extra: str = "") -> str:
+    """Write docs/<study>/numbers.md (the table, then `extra`) and conditions.json; print it."""
+    text = (f"Measured by scripts/{script}{' --quick' if args.quick else ''} ({stem}); "
+            "mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n")
+    if extra:
+        text += "\n" + extra + "\n"
+    (docs / "numbers.md").write_text(text)
+    (docs / "conditions.json").write_text(json.dumps(condition_table(rows), indent=1, default=float))
+    print(text)
+    return text

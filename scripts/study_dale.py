@@ -14,12 +14,11 @@ numbers.md.
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from _study import condition_table, eigenvalues_of, format_table, mean_sd, parse_args, run_study, save
+from _study import eigenvalues_of, mean_sd, parse_args, run_study, save, write_numbers
 
 from purernn import plots
 
@@ -97,11 +96,7 @@ def main(argv=None) -> int:
                          f"by n_rec {', '.join(f'{v:.3f}' for v in by_n)}; q90 abs(lambda) by E fraction "
                          f"{', '.join(f'{np.nanmean([q90[f, n] for n in SIZES]):.3f}' for f in FRACTIONS)}, by n_rec "
                          f"{', '.join(f'{np.nanmean([q90[f, n] for f in FRACTIONS]):.3f}' for n in SIZES)}.")
-    text = (f"Measured by scripts/study_dale.py{' --quick' if args.quick else ''} ({stem}); "
-            "mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n\n" + "\n".join(lines) + "\n")
-    (docs / "numbers.md").write_text(text)
-    (docs / "conditions.json").write_text(json.dumps(condition_table(rows), indent=1, default=float))
-    print(text)
+    write_numbers(docs, "study_dale.py", args, stem, head, table, rows, extra="\n".join(lines))
     return 0
 
 

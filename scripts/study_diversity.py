@@ -20,7 +20,7 @@ import json
 import numpy as np
 from matplotlib.figure import Figure
 
-from _study import condition_table, eigenvalues_of, format_table, mean_sd, parse_args, run_study, save
+from _study import eigenvalues_of, mean_sd, parse_args, run_study, save, write_numbers
 
 from purernn import plots
 
@@ -92,11 +92,7 @@ def main(argv=None) -> int:
                       mean_sd(r["spectral_radius"] for r in d), deg])
     head = ["task", "done", "reached criterion", "accuracy", "steps", "dominant classes",
             "spectral radius", "accuracy vs fraction of units removed (mean)"]
-    text = (f"Measured by scripts/study_diversity.py{' --quick' if args.quick else ''} ({stem}); "
-            "mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n")
-    (docs / "numbers.md").write_text(text)
-    (docs / "conditions.json").write_text(json.dumps(condition_table(rows), indent=1, default=float))
-    print(text)
+    write_numbers(docs, "study_diversity.py", args, stem, head, table, rows)
     return 0
 
 

@@ -11,12 +11,11 @@ dominant_classes.png, bulk.png and numbers.md.
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from _study import condition_table, eigenvalues_of, format_table, mean_sd, parse_args, run_study, save
+from _study import eigenvalues_of, mean_sd, parse_args, run_study, save, write_numbers
 
 from purernn import plots
 
@@ -92,11 +91,7 @@ def main(argv=None) -> int:
                           ", ".join(f"{k}: {v}" for k, v in sorted(cls.items()))])
     head = ["task", "init", "done", "reached criterion", "accuracy", "spectral radius", "bulk radius",
             "inner radius", "abs(lambda) > 1 (count)", "q90 abs(lambda)", "ring", "bulk radius (init)", "dominant classes"]
-    text = (f"Measured by scripts/study_init.py{' --quick' if args.quick else ''} "
-            f"({stem}); mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n")
-    (docs / "numbers.md").write_text(text)
-    (docs / "conditions.json").write_text(json.dumps(condition_table(rows), indent=1, default=float))
-    print(text)
+    write_numbers(docs, "study_init.py", args, stem, head, table, rows)
     return 0
 
 
