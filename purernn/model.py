@@ -607,12 +607,6 @@ def work_buffers(n_steps: int, n_trials: int, n_rec: int, n_out: int, dtype) -> 
     return cached[1]
 
 
-def readout(net: Network, h: np.ndarray) -> np.ndarray:
-    """z = W_out h + b_out for states h of shape (..., n_rec)."""
-    p = net._params
-    return np.asarray(h) @ p["W_out"].T + p["b_out"]
-
-
 def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     """Run the network on inputs `x` with the Euler update.
 
