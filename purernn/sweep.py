@@ -346,6 +346,17 @@ def parse_study(text: str, *, name: str = "study") -> Study:
                  points=points, source=text)
 
 
+def run_order(points, seeds) -> list:
+    """`points` realization-major: every condition's first seed, then every second seed...
+
+    Sorted by the position of the point's seed in `seeds` (the grid's seed axis), then by
+    grid index. Points already done are simply absent, so the conditions that lag behind
+    catch up first.
+    """
+    rank = {int(s): i for i, s in enumerate(seeds)}
+    return sorted(points, key=lambda p: (rank.get(p.seed, len(rank)), p.index))
+
+
 def _expand(grid: dict, network: dict, train: dict, task_over: dict) -> tuple:
     """Every combination of the grid's values, resolved against the task defaults."""
     from . import tasks as _tasks
@@ -1173,7 +1184,12 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
     progress : bool
         A tqdm bar over points, with an ETA.
     limit : int, optional
-        Run at most this many points (the first ones in grid order), e.g. for a trial.
+        Run at most this many points (the first ones in run order, see below), e.g. for a
+        trial.
+
+    Points run realization by realization: the first seed of every condition, then the
+    second, and so on (grid order within a seed). A study stopped half-way therefore has
+    the same number of realizations, give or take one, in every condition.
 
     Returns
     -------
@@ -1224,7 +1240,8 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
         db.set_meta("study_name", study.name)
         status = db.status(p.point_id for p in study.points)
         wanted = ("pending", "failed") if retry_failed else ("pending",)
-        todo = [p for p in study.points if status.get(p.point_id) in wanted]
+        todo = run_order([p for p in study.points if status.get(p.point_id) in wanted],
+                         study.grid["seed"])
         n_skipped = len(study.points) - len(todo)
         if limit is not None:
             todo = todo[:limit]

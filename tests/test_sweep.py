@@ -28,6 +28,7 @@ from purernn.sweep import (
     coordinator_lock,
     parse_study,
     rows_for_study,
+    run_order,
     sweep,
 )
 
@@ -84,6 +85,20 @@ def test_study_grid_expands_with_stable_ids(tmp_path):
     xor = next(p for p in study.points if p.condition["task"] == "xor")
     assert xor.config["task"]["noise_sigma"] != 0.0  # the override is per task
     assert study.axes == ("task", "dale", "init")  # the file's order
+
+
+def test_points_run_realization_by_realization():
+    study = parse_study((TINY % {"n_seeds": 3, "n_steps": 2}).replace('task = ["and"]', 'task = ["and", "xor"]'))
+    order = run_order(study.points, study.grid["seed"])
+    assert sorted(p.index for p in order) == list(range(12))
+    # seeds outermost: the first 4 points are seed 0 of the 4 conditions, in grid order
+    assert [p.seed for p in order] == [0] * 4 + [1] * 4 + [2] * 4
+    assert [p.index for p in order[:4]] == sorted(p.index for p in study.points if p.seed == 0)
+    # a condition that already has seeds 0 and 1 done waits until the others caught up
+    lead = study.points[0].condition
+    left = [p for p in study.points if not (p.condition == lead and p.seed < 2)]
+    firsts = run_order(left, study.grid["seed"])[:3]
+    assert {p.seed for p in firsts} == {0} and lead not in [p.condition for p in firsts]
 
 
 @pytest.mark.parametrize("bad, words", [
