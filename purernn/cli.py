@@ -31,6 +31,7 @@ NETWORK_OPTIONS = {
     "alpha": float,
     "dale": float,
     "dale_mode": str,
+    "dale_init": str,
     "conn_prob": float,
     "sigma_rec": float,
     "dtype": str,

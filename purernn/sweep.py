@@ -86,8 +86,8 @@ LOCK_FILE = ".coordinator.lock"
 SCHEMA_VERSION = 1
 
 #: ``Network.create`` keywords a study may set (in ``[grid]`` or ``[network]``).
-NETWORK_KEYS = ("n_rec", "init", "gain", "activation", "alpha", "dale", "dale_mode", "autapses",
-                "e_only_readout", "conn_prob", "sigma_rec", "dtype")
+NETWORK_KEYS = ("n_rec", "init", "gain", "activation", "alpha", "dale", "dale_mode", "dale_init",
+                "autapses", "e_only_readout", "conn_prob", "sigma_rec", "dtype")
 _FLOAT_NETWORK_KEYS = ("gain", "alpha", "dale", "conn_prob", "sigma_rec")
 #: What is measured after training unless the study's ``[record]`` says otherwise.
 RECORD_DEFAULTS = {"evaluate_trials": 500, "eigenvalues": True, "degradation": False}

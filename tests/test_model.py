@@ -87,6 +87,33 @@ def test_dale_init_has_no_outlier_eigenvalue(init, seed):
     assert lam_u[0] > 2 * lam_u[1]
 
 
+@pytest.mark.parametrize("mode", ["presynaptic", "postsynaptic"])
+def test_projected_dale_init_is_the_draw_with_wrong_signs_zeroed(mode):
+    plain = pr.Network.create(2, 60, 1, init="orthogonal", gain=1.2, seed=5)
+    net = pr.Network.create(2, 60, 1, init="orthogonal", gain=1.2, seed=5, dale=0.5,
+                            dale_mode=mode, dale_init="projected")
+    W0 = np.array(plain.params["W_rec"])
+    signs = np.where(np.arange(60) < 30, 1.0, -1.0)
+    keep = W0 * (signs[None, :] if mode == "presynaptic" else signs[:, None]) >= 0
+    np.testing.assert_array_equal(net.params["W_rec"], np.where(keep, W0, 0.0))
+    np.testing.assert_array_equal(net.params["W_in"], plain.params["W_in"])
+    assert net.config.dale_init == "projected"
+    assert 0.4 < keep.mean() < 0.6
+
+
+@pytest.mark.parametrize("init, shape", [("orthogonal", "ring"), ("normal", "disk")])
+def test_projected_dale_init_keeps_ring_or_disk_balanced_gives_disk(init, shape):
+    """The projected orthogonal draw is still a ring with a bulk inside the unit circle;
+    the balanced construction (|draw| with signs) is a disk for both draws."""
+    kw = dict(init=init, dale=0.5, gain=1.0, seed=1)
+    proj = pr.analysis.spectrum(pr.Network.create(1, 200, 1, dale_init="projected", **kw).params["W_rec"])
+    bal = pr.analysis.spectrum(pr.Network.create(1, 200, 1, **kw).params["W_rec"])
+    assert proj.shape == shape and proj.bulk_radius < 0.8
+    assert bal.shape == "disk"
+    if shape == "ring":
+        assert proj.inner_radius > 0.3 > bal.inner_radius
+
+
 def test_connectivity_autapses_and_readout_masks():
     net = pr.Network.create(2, 50, 2, conn_prob=0.3, autapses=False, dale=0.5, e_only_readout=True, seed=0)
     W = net.params["W_rec"]
@@ -149,6 +176,7 @@ BAD_CREATE = [
     (dict(trainable=("W_in", "W_hh")), "trainable"),
     (dict(e_only_readout=True), "e_only_readout"),
     (dict(init="identity", dale=0.5), "init"),
+    (dict(dale=0.5, dale_init="abs"), "dale_init"),
 ]
 
 
