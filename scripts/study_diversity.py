@@ -2,15 +2,17 @@
 
 Many networks trained on the same task from different seeds reach the criterion with
 different dynamics; their dominant eigenvalues (real or complex, inside or outside the
-unit circle) tell them apart. Removing a growing fraction of units (Jarne & Laje)
-shows how gracefully each solution degrades.
+unit circle) tell them apart. Removing a growing fraction of units, or of recurrent
+connections (Jarne & Laje's "connectivity damage"), shows how gracefully each solution
+degrades. The sweep records the unit lesions; the connection lesions are computed here
+from the saved run directories (no retraining) and cached in the study directory.
 
     python scripts/study_diversity.py            # 20 realizations per task (studies/diversity.toml)
     python scripts/study_diversity.py --quick    # 3 tasks x 3 realizations
     python scripts/study_diversity.py --no-sweep # redraw from the results database only
 
-Writes docs/studies/diversity[_quick]/: spectra.png, dominant.png, degradation.png and
-numbers.md.
+Writes docs/studies/diversity[_quick]/: spectra.png, dominant.png, degradation.png
+(units and connections removed) and numbers.md.
 """
 
 from __future__ import annotations
@@ -22,7 +24,35 @@ from matplotlib.figure import Figure
 
 from _study import eigenvalues_of, mean_sd, parse_args, run_study, save, write_numbers
 
+import purernn as pr
 from purernn import plots
+
+#: Connection lesions: the fractions and draws of the study's unit lesions.
+CONNECTIONS = {"mode": "connections", "n_draws": 5, "n_trials": 128}
+
+
+def connection_curves(study_dir, rows) -> dict:
+    """point_id -> (fractions, mean accuracy per fraction) with recurrent connections removed.
+
+    Computed once per trained network from its run directory and cached in
+    ``<study_dir>/connection_degradation.json``.
+    """
+    cache_file = study_dir / "connection_degradation.json"
+    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    todo = [r for r in rows if r["point_id"] not in cache and r["degradation"]]
+    for i, r in enumerate(todo):
+        fractions = json.loads(r["degradation"])["fractions"]
+        result = pr.load_run(study_dir / r["run_dir"])
+        deg = pr.analysis.degradation(result.net, result.task, fractions=fractions,
+                                      rng=np.random.default_rng([r["seed"], 7]), **CONNECTIONS)
+        cache[r["point_id"]] = [list(map(float, fractions)), np.mean(deg.accuracy, axis=1).tolist()]
+        print(f"connection lesions: {i + 1}/{len(todo)}", end="\r", flush=True)
+    if todo:
+        tmp = cache_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(cache))
+        tmp.replace(cache_file)
+        print()
+    return cache
 
 
 def main(argv=None) -> int:
@@ -60,19 +90,28 @@ def main(argv=None) -> int:
     plots.plot_class_counts(counts, ax2)
     save(fig, docs / "dominant.png")
 
-    curves = {}
+    conn = connection_curves(study_dir, [r for t in tasks for r in done[t]])
+    curves, conn_curves = {}, {}
     for t in tasks:
-        acc, fr = [], None
+        acc, cacc, fr = [], [], None
         for r in done[t]:
             if r["degradation"]:
                 d = json.loads(r["degradation"])
                 fr = d["fractions"]
                 acc.append(np.mean(d["accuracy"], axis=1))
+                cacc.append(conn[r["point_id"]][1])
         if acc:
             curves[t] = (np.asarray(fr), np.vstack(acc))
+            conn_curves[t] = (np.asarray(fr), np.vstack(cacc))
     if curves:
-        fig = Figure(figsize=(4.6, 3.4), layout="constrained")
-        plots.plot_degradation_by_condition(curves, fig.subplots())
+        fig = Figure(figsize=(8.4, 3.4), layout="constrained")
+        ax1, ax2 = fig.subplots(1, 2, sharey=True)
+        plots.plot_degradation_by_condition(curves, ax1)
+        ax1.set_title("units removed", fontsize=9)
+        ax1.set_xlabel("fraction of units removed")
+        plots.plot_degradation_by_condition(conn_curves, ax2)
+        ax2.set_title("recurrent connections removed", fontsize=9)
+        ax2.set_xlabel("fraction of connections removed")
         save(fig, docs / "degradation.png")
 
     table = []
@@ -82,16 +121,19 @@ def main(argv=None) -> int:
         cls = {}
         for r in d:
             cls[r["dominant_class"]] = cls.get(r["dominant_class"], 0) + 1
-        deg = ""
+        deg = cdeg = ""
         if t in curves:
             fr, acc = curves[t]
             deg = ", ".join(f"{f:g}: {m:.2f}" for f, m in zip(fr, acc.mean(axis=0)))
+            fr, acc = conn_curves[t]
+            cdeg = ", ".join(f"{f:g}: {m:.2f}" for f, m in zip(fr, acc.mean(axis=0)))
         table.append([t, f"{len(d)}/{len(rs)}", f"{sum(1 for r in d if r['reached_criterion'])}/{len(d)}",
                       mean_sd(r["accuracy"] for r in d), mean_sd(r["n_steps"] for r in d),
                       ", ".join(f"{k}: {v}" for k, v in sorted(cls.items())),
-                      mean_sd(r["spectral_radius"] for r in d), deg])
+                      mean_sd(r["spectral_radius"] for r in d), deg, cdeg])
     head = ["task", "done", "reached criterion", "accuracy", "steps", "dominant classes",
-            "spectral radius", "accuracy vs fraction of units removed (mean)"]
+            "spectral radius", "accuracy vs fraction of units removed (mean)",
+            "accuracy vs fraction of connections removed (mean)"]
     write_numbers(docs, "study_diversity.py", args, stem, head, table, rows)
     return 0
 
