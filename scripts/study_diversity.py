@@ -27,8 +27,10 @@ from _study import eigenvalues_of, mean_sd, parse_args, run_study, save, write_n
 import purernn as pr
 from purernn import plots
 
-#: Connection lesions: the fractions and draws of the study's unit lesions.
-CONNECTIONS = {"mode": "connections", "n_draws": 5, "n_trials": 128}
+#: Connection lesions: finer steps at small damage than the unit lesions, where the
+#: accuracy of these 50-unit networks already falls.
+CONNECTIONS = {"mode": "connections", "fractions": [0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+               "n_draws": 5, "n_trials": 128}
 
 
 def connection_curves(study_dir, rows) -> dict:
@@ -39,13 +41,12 @@ def connection_curves(study_dir, rows) -> dict:
     """
     cache_file = study_dir / "connection_degradation.json"
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
-    todo = [r for r in rows if r["point_id"] not in cache and r["degradation"]]
+    todo = [r for r in rows if cache.get(r["point_id"], [None])[0] != CONNECTIONS["fractions"]]
     for i, r in enumerate(todo):
-        fractions = json.loads(r["degradation"])["fractions"]
         result = pr.load_run(study_dir / r["run_dir"])
-        deg = pr.analysis.degradation(result.net, result.task, fractions=fractions,
-                                      rng=np.random.default_rng([r["seed"], 7]), **CONNECTIONS)
-        cache[r["point_id"]] = [list(map(float, fractions)), np.mean(deg.accuracy, axis=1).tolist()]
+        deg = pr.analysis.degradation(result.net, result.task, rng=np.random.default_rng([r["seed"], 7]),
+                                      **CONNECTIONS)
+        cache[r["point_id"]] = [CONNECTIONS["fractions"], np.mean(deg.accuracy, axis=1).tolist()]
         print(f"connection lesions: {i + 1}/{len(todo)}", end="\r", flush=True)
     if todo:
         tmp = cache_file.with_suffix(".tmp")
@@ -93,17 +94,17 @@ def main(argv=None) -> int:
     conn = connection_curves(study_dir, [r for t in tasks for r in done[t]])
     curves, conn_curves = {}, {}
     for t in tasks:
-        acc, cacc, fr = [], [], None
+        acc, fr = [], None
         for r in done[t]:
             if r["degradation"]:
                 d = json.loads(r["degradation"])
                 fr = d["fractions"]
                 acc.append(np.mean(d["accuracy"], axis=1))
-                cacc.append(conn[r["point_id"]][1])
         if acc:
             curves[t] = (np.asarray(fr), np.vstack(acc))
-            conn_curves[t] = (np.asarray(fr), np.vstack(cacc))
-    if curves:
+        if done[t]:
+            conn_curves[t] = (np.asarray(CONNECTIONS["fractions"]), np.vstack([conn[r["point_id"]][1] for r in done[t]]))
+    if curves or conn_curves:
         fig = Figure(figsize=(8.4, 3.4), layout="constrained")
         ax1, ax2 = fig.subplots(1, 2, sharey=True)
         plots.plot_degradation_by_condition(curves, ax1)
@@ -121,12 +122,8 @@ def main(argv=None) -> int:
         cls = {}
         for r in d:
             cls[r["dominant_class"]] = cls.get(r["dominant_class"], 0) + 1
-        deg = cdeg = ""
-        if t in curves:
-            fr, acc = curves[t]
-            deg = ", ".join(f"{f:g}: {m:.2f}" for f, m in zip(fr, acc.mean(axis=0)))
-            fr, acc = conn_curves[t]
-            cdeg = ", ".join(f"{f:g}: {m:.2f}" for f, m in zip(fr, acc.mean(axis=0)))
+        deg, cdeg = ("" if t not in c else ", ".join(f"{f:g}: {m:.2f}" for f, m in zip(c[t][0], c[t][1].mean(axis=0)))
+                     for c in (curves, conn_curves))
         table.append([t, f"{len(d)}/{len(rs)}", f"{sum(1 for r in d if r['reached_criterion'])}/{len(d)}",
                       mean_sd(r["accuracy"] for r in d), mean_sd(r["n_steps"] for r in d),
                       ", ".join(f"{k}: {v}" for k, v in sorted(cls.items())),
