@@ -80,8 +80,8 @@ def main(argv=None) -> int:
                        if key == "eigenvalues" else None)
                 plots.plot_eigenvalue_cloud([eigenvalues_of(r, key) for r in rs], axes[i, j], dominant=dom,
                                             color=f"C{i}", lim=1.5,
-                                            title=f"{con}, {init}, E {f:g}, n_rec {max(SIZES)} (n={len(rs)})")
-        fig.suptitle(f"{what} W_rec under Dale's law, all realizations", fontsize=9)
+                                            title=f"{con}, {init}, E {f:g} (n={len(rs)})")
+        fig.suptitle(f"{what} W_rec under Dale's law, n_rec {max(SIZES)}, all realizations", fontsize=9)
         save(fig, docs / fname)
 
     table = []
@@ -103,20 +103,27 @@ def main(argv=None) -> int:
     head = ["construction", "init", "E fraction", "n_rec", "done", "reached criterion", "accuracy",
             "bulk radius", "inner radius", "ring", "q90 abs(lambda)", "q90 (init)", "abs(lambda) > 1 (count)",
             "spectral radius", "inner radius (init)"]
-    # How much the bulk depends on each axis: condition means, averaged over the other axis.
+    # How much the bulk depends on each axis: condition means, averaged over the other
+    # axis; over the networks that reached the criterion, and over all of them.
     lines = []
     for con, init in PANELS:
-        means = {(f, n): [q90(r) for r in done(rows, con, init=init, dale=f, n_rec=n)]
-                 for f in FRACTIONS for n in SIZES}
-        inner = [r["inner_radius"] for r in done(rows, con, init=init)]
-        if not inner:
-            continue
-        m = {k: np.mean(v) if v else np.nan for k, v in means.items()}
-        by_f = [np.nanmean([m[f, n] for n in SIZES]) for f in FRACTIONS]
-        by_n = [np.nanmean([m[f, n] for f in FRACTIONS]) for n in SIZES]
-        lines.append(f"- {con}, {init}: q90 abs(lambda) by E fraction {', '.join(f'{v:.3f}' for v in by_f)}; "
-                     f"by n_rec {', '.join(f'{v:.3f}' for v in by_n)}; inner radius {np.min(inner):.3f} "
-                     f"to {np.max(inner):.3f} over {len(inner)} networks.")
+        for label, keep in (("trained", lambda r: r["reached_criterion"]), ("all", lambda r: True)):
+            sel = [r for r in done(rows, con, init=init) if keep(r)]
+            if not sel:
+                continue
+
+            def by(axis, values, key="eigenvalues"):
+                out = []
+                for v in values:
+                    q = [q90(r, key) for r in sel if r[axis] == v]
+                    out.append(f"{np.mean(q):.3f} (n={len(q)})" if q else "-")
+                return ", ".join(out)
+
+            inner = [r["inner_radius"] for r in sel]
+            lines.append(f"- {con}, {init}, {label} networks ({len(sel)}): q90 abs(lambda) by E fraction "
+                         f"{by('dale', FRACTIONS)}; by n_rec {by('n_rec', SIZES)}; at init by E fraction "
+                         f"{by('dale', FRACTIONS, 'eigenvalues_init')}; inner radius {np.min(inner):.3f} to "
+                         f"{np.max(inner):.3f}; ring {sum(r['bulk_shape'] == 'ring' for r in sel)}/{len(sel)}.")
     write_numbers(docs, "study_dale.py", args, stem, head, table, rows, extra="\n".join(lines))
     return 0
 

@@ -50,7 +50,7 @@ def row(name: str, seed: int) -> tuple[str, bool]:
     regime = (f"fixed {config.n_samples} x {config.n_epochs} ep" if config.regime == "fixed"
               else f"fresh, max {config.n_steps}")
     ok = result.reached_criterion
-    text = (f"| {name} | {net.n_rec} | {regime}, batch {config.batch_size}, lr {config.lr:g} | "
+    text = (f"| {name} | {net.n_rec} | {net.config.alpha:g} | {regime}, batch {config.batch_size}, lr {config.lr:g} | "
             f"{wall:.1f} | {result.n_steps} | {result.stop_reason} | {task.criterion:g} | "
             f"{result.val_accuracy:.3f} | {ev.accuracy:.3f} [{ev.ci_low:.3f}, {ev.ci_high:.3f}] | "
             f"{'yes' if ok else 'NO'} |")
@@ -66,9 +66,9 @@ def main(argv=None) -> int:
     names = args.tasks or [n for n in SEED_TASKS + OTHER_TASKS if n in pr.tasks.TASKS]
     warm_up()
     header = [
-        "| task | n_rec | regime | wall time (s) | steps | stopped by | criterion | "
+        "| task | n_rec | alpha | regime | wall time (s) | steps | stopped by | criterion | "
         "validation acc. | acc. on 1000 fresh trials [95% CI] | reached |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines = []
     load0 = os.getloadavg()[0]
