@@ -251,3 +251,22 @@ def test_default_config_reaches_criterion_at_50_units(name):
     assert r.reached_criterion, (r.stop_reason, r.val_accuracy)
     ev = pr.evaluate(r.net, task, n_trials=1000, rng=rng)
     assert ev.ci_high >= task.criterion  # fresh trials agree with the validation set
+
+
+def test_running_out_of_steps_below_criterion_warns_with_a_hint(caplog):
+    task = tiny_task("xor")
+    with caplog.at_level("WARNING", logger="purernn.train"):
+        r = pr.train(tiny_net(task, n_rec=60), task, tiny_config(n_steps=2, eval_every=1, lr=1e-3),
+                     progress=False)
+    assert r.stop_reason == "max_steps" and r.val_accuracy < task.criterion
+    text = caplog.text
+    assert "below the criterion 0.95 after 2 steps" in text and "lr = 0.0008" in text  # 1e-3 * 50 / 60
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="purernn.train"):
+        pr.train(tiny_net(task), task, tiny_config(n_steps=2, eval_every=1, lr=1e-3), progress=False)
+    assert "more steps" in caplog.text and "n_rec" not in caplog.text  # 16 units: no lr hint
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="purernn.train"):
+        pr.train(tiny_net(task), task, tiny_config(n_steps=2, eval_every=1, stop_at_criterion=False),
+                 progress=False)
+    assert "below the criterion" not in caplog.text  # no criterion asked for, no warning
