@@ -423,8 +423,11 @@ def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path):
     code = ("from purernn.sweep import sweep\n"
             "if __name__ == '__main__':\n"
             f"    sweep({str(study)!r}, workers=2, progress=False)\n")
+    # SIG_DFL in the child: a shell's background job inherits SIGINT ignored, and Python
+    # then installs no KeyboardInterrupt handler; a terminal's foreground job has it
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     runs = tmp_path / "tiny" / "runs"
     try:
         # both workers have written their first checkpoint: training is under way
