@@ -244,10 +244,11 @@ class Network:
             ``"projected"``: ``gain`` times the draw with its wrongly signed entries set to
             0, the constraint of every training step applied once more (what Keras code
             with a sign ``kernel_constraint`` starts from after its first update). About
-            half of the entries survive: an orthogonal draw keeps a ring (at n_rec = 200,
-            moduli between about 0.4 and 0.7 times ``gain``), a normal draw a disk of
-            radius about 0.7 ``gain``; unless E and I are equally many, the mean of the
-            kept entries adds a large real eigenvalue.
+            half of the entries survive: an orthogonal draw keeps a ring (at n_rec = 200
+            its moduli lie between about 0.35 and 0.7 times ``gain``), a normal draw a
+            disk of radius about 0.7 ``gain`` (90% of the moduli below 0.55 ``gain``);
+            unless E and I are equally many, the mean of the kept entries adds a large
+            real eigenvalue.
         autapses : bool
             False removes the diagonal of W_rec (kept at 0 through training).
         e_only_readout : bool

@@ -502,8 +502,8 @@ TRAIN_DEFAULTS: dict = {
     "perceptual_dm_zero": {"network": {"alpha": 0.1}, "train": {"batch_size": 64, "patience": 3}},
     # Six frequencies from one static input: 50 discrete units stalled at 0.34 (0.51 with
     # 100 units, 5000 steps); 50 leaky units (alpha 0.2) at 0.50 after 8000 steps. 100
-    # leaky units reach the criterion: alpha 0.2 in 4500 steps (0.994 on fresh trials),
-    # alpha 0.5 in 3250 (0.947).
+    # leaky units reach the criterion: with these settings in 4950 steps (seed 0, 0.994 on
+    # fresh trials) and 4550 (seed 1, 1.000); at alpha 0.5 in 3250 steps (0.947).
     "sine_generator": {"network": {"n_rec": 100, "alpha": 0.2},
                        "train": {"batch_size": 64, "n_steps": 8000, "patience": 3}},
 }
