@@ -34,13 +34,11 @@ SIZES = (50, 100, 200)
 PANELS = [(c, i) for c in CONSTRUCTIONS for i in INITS]
 
 
-def construction(row) -> str:
-    return json.loads(row["config"])["network"].get("dale_init", "balanced")
-
-
 def done(rows, dale_init=None, **where):
-    return [r for r in rows if r["status"] == "done" and all(r[k] == v for k, v in where.items())
-            and (dale_init is None or construction(r) == dale_init)]
+    """The finished rows matching `where` (and the Dale construction, when given)."""
+    if dale_init is not None:
+        where["dale_init"] = dale_init
+    return [r for r in rows if r["status"] == "done" and all(r[k] == v for k, v in where.items())]
 
 
 def q90(r, key="eigenvalues") -> float:
@@ -51,6 +49,8 @@ def q90(r, key="eigenvalues") -> float:
 def main(argv=None) -> int:
     args = parse_args(__doc__, argv)
     stem, study_dir, docs, rows = run_study("dale", args)
+    for r in rows:  # the construction is not a column of the database: read it once
+        r["dale_init"] = json.loads(r["config"])["network"].get("dale_init", "balanced")
 
     for axis, other, values, fname in (("dale", "n_rec", SIZES, "bulk_vs_dale.png"),
                                        ("n_rec", "dale", FRACTIONS, "bulk_vs_n_rec.png")):
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         for f in FRACTIONS:
             for n in SIZES:
                 rs = [r for r in rows if r["init"] == init and r["dale"] == f and r["n_rec"] == n
-                      and construction(r) == con]
+                      and r["dale_init"] == con]
                 d = [r for r in rs if r["status"] == "done"]
                 table.append([con, init, f"{f:g}", n, f"{len(d)}/{len(rs)}",
                               f"{sum(1 for r in d if r['reached_criterion'])}/{len(d)}",

@@ -26,7 +26,7 @@ import numpy as np
 import purernn as pr
 
 #: The seed's tasks first, then the other registered tasks that train in about a minute.
-SEED_TASKS = ["and", "or", "xor", "not", "flipflop", "time_reproduction", "oscillation"]
+SEED_TASKS = list(pr.tasks.SEED_TASKS)
 OTHER_TASKS = ["sine_generator", "flipflop3", "perceptual_dm", "context_dm", "dms", "romo",
                "interval_reproduction", "perceptual_dm_zero", "multitask_gates"]
 START, END = "<!-- train-table:start -->", "<!-- train-table:end -->"

@@ -56,9 +56,6 @@ def test_config_unknown_key_lists_valid_keys():
     assert "learning_rate" in str(info.value)
 
 
-SEED_TASKS = ("and", "or", "xor", "not", "flipflop", "time_reproduction", "oscillation")
-
-
 def test_every_registered_task_has_a_valid_default():
     for name, cls in TASKS.items():
         cfg = pr.default_train_config(name)
@@ -66,7 +63,7 @@ def test_every_registered_task_has_a_valid_default():
         kw = default_network_kwargs(name)
         task = pr.tasks.make(name)
         net = pr.Network.create(task.n_in, kw.pop("n_rec"), task.n_out, **kw)  # a valid network
-        assert net.n_rec == 50 or name not in SEED_TASKS  # the seed's Table 1 size
+        assert net.n_rec == 50 or name not in pr.tasks.SEED_TASKS  # the seed's Table 1 size
     with pytest.raises(pr.ValidationError, match="'xor'"):
         pr.default_train_config("xro")
 

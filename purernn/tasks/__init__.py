@@ -24,6 +24,7 @@ __all__ = [
     "Batch",
     "Task",
     "TASKS",
+    "SEED_TASKS",
     "make",
     "GateTask",
     "And",
@@ -67,6 +68,9 @@ TASKS: dict = {
         IntervalReproduction,
     )
 }
+
+#: The seed's tasks (Table 1: 50 units, each trained to criterion in under a minute).
+SEED_TASKS = ("and", "or", "xor", "not", "flipflop", "time_reproduction", "oscillation")
 
 
 def make(name: str, **overrides) -> Task:
