@@ -32,7 +32,7 @@ def _median_ms(fn, rounds):
 
 
 def torch_step_factory(torch, params, x, y, mask, alpha, dtype):
-    """An autograd version of the model of SPEC section 1 (tanh, Euler, masked MSE)."""
+    """An autograd version of purernn's model (tanh, Euler, masked squared error)."""
     tdt = torch.float64 if dtype == "float64" else torch.float32
     p = {k: torch.tensor(np.array(v), dtype=tdt, requires_grad=True) for k, v in params.items()}
     xt = torch.tensor(x.transpose(1, 0, 2).copy(), dtype=tdt)  # (n_steps, n_trials, n_in)

@@ -6,7 +6,7 @@ import numpy as np
 
 
 def numpy_loss_and_grad(p, x, y, mask, alpha):
-    """Trial-major x (n_trials, n_steps, n_in); tanh network; SPEC loss without regularizers."""
+    """Trial-major x (n_trials, n_steps, n_in); tanh network; the masked squared error, no L2."""
     n_trials, n_steps, _ = x.shape
     n_rec = p["W_rec"].shape[0]
     h = np.zeros((n_steps + 1, n_trials, n_rec))

@@ -3,8 +3,9 @@
     pytest bench                # all sizes, both dtypes, and the NumPy peer
     pytest bench -k "50-400-64" # the seed's size only
 
-FLOPs per step ~ 6 n_trials n_rec^2 n_steps (PERFORMANCE.md); each result is also
-reported as a fraction of the BLAS matmul throughput measured in the same run.
+FLOPs per step ~ 6 n_trials n_rec^2 n_steps (three n_rec x n_rec products per trial and
+step: forward, BPTT and the W_rec gradient); each result is also reported as a fraction
+of the BLAS matmul throughput measured in the same run.
 """
 
 import numpy as np

@@ -18,6 +18,7 @@ __all__ = [
     "check_int",
     "check_array",
     "as_generator",
+    "check_task",
 ]
 
 
@@ -131,3 +132,23 @@ def as_generator(rng) -> np.random.Generator:
     if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)) and not isinstance(rng, bool):
         return np.random.default_rng(rng)
     fail("rng", "a numpy.random.Generator, an int seed or None", rng)
+
+
+#: What every task offers (see :class:`purernn.tasks.Task`).
+TASK_ATTRIBUTES = ("sample", "score", "n_in", "n_out", "criterion", "name")
+
+
+def check_task(task, arg: str = "task", *, net=None):
+    """`task` must look like a purernn task; with `net`, match its inputs and outputs.
+
+    Duck-typed, so that a user's own task class works without subclassing.
+    """
+    missing = [a for a in TASK_ATTRIBUTES if not hasattr(task, a)]
+    if missing:
+        fail(arg, "a purernn task (from pr.tasks.make), with " + ", ".join(TASK_ATTRIBUTES),
+             type(task).__name__, f"It lacks {', '.join(missing)}.")
+    if net is not None and (task.n_in, task.n_out) != (net.n_in, net.n_out):
+        fail(arg, f"a task with the network's n_in={net.n_in} and n_out={net.n_out}",
+             f"task {task.name!r} with n_in={task.n_in}, n_out={task.n_out}",
+             "Build the network for the task: pr.Network.create(task.n_in, n_rec, task.n_out, ...).")
+    return task

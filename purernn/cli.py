@@ -10,7 +10,10 @@
 Every option of ``purernn train`` can also be given in a TOML file (``--config``) under
 the same name (``n_rec = 50``, ``lr = 1e-3``); a ``[task]`` table overrides task fields.
 Options on the command line win over the file, the file over the task's defaults
-(:data:`purernn.train.TRAIN_DEFAULTS`).
+(:data:`purernn.presets.TRAIN_DEFAULTS`).
+
+Heavy modules (Numba kernels, SciPy, matplotlib) are imported inside the subcommands that
+need them, so that ``purernn --version`` and ``purernn tasks`` answer at once.
 """
 
 from __future__ import annotations
@@ -72,7 +75,10 @@ def _bool(text: str) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
+    from purernn import __version__
+
     p = argparse.ArgumentParser(prog="purernn", description="Train and study small rate RNNs.")
+    p.add_argument("--version", action="version", version=f"purernn {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -114,8 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--task", help="task name for an .hdf5 file (enables the trial-based analyses)")
     an.add_argument("--quick", action="store_true", help="fewer trials and starting states")
     an.add_argument("--out", type=Path, help="output directory (default: RUN_DIR)")
-    from .sweep import add_sweep_commands  # sweep and report (issue 7)
-    add_sweep_commands(sub, COMMANDS)
+    _add_sweep_parsers(sub)
     return p
 
 
@@ -150,7 +155,7 @@ def _read_toml(path: Path) -> dict:
 def _configs(args):
     """(task, network kwargs, TrainConfig) from defaults < TOML file < command line."""
     import purernn as pr
-    from purernn.train import default_network_kwargs
+    from purernn.presets import default_network_kwargs
 
     given = _read_toml(args.config) if args.config else {}
     for name in list(NETWORK_OPTIONS) + list(TRAIN_OPTIONS):
@@ -176,20 +181,11 @@ def _cmd_tasks(args) -> int:
     import purernn as pr
 
     if args.tasks_command == "show":
-        from matplotlib.figure import Figure
-        import numpy as np
-
-        from purernn import plots
+        from purernn.figures import save_png, trials_figure
 
         task = pr.tasks.make(args.name)
         batch = task.sample(200, rng=args.seed)
-        n_cols = min(np.unique(batch.info.get("condition", np.zeros(1))).size, 8)
-        fig = Figure(figsize=(2.4 * n_cols + 0.8, 3.8), layout="constrained")
-        axes = fig.subplots(2, n_cols, sharex=True, sharey="row", squeeze=False)
-        plots.plot_trials(batch, dt=task.dt, axes=axes)
-        fig.suptitle(f"{task.name}: {task.summary}", fontsize=8)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.out, dpi=120)
+        save_png(trials_figure(batch, dt=task.dt, title=f"{task.name}: {task.summary}"), args.out)
         print(f"wrote {args.out}")
         return 0
     rows = [(name, cls.summary, cls.source) for name, cls in pr.tasks.TASKS.items()]
@@ -208,7 +204,7 @@ def _finish(run_dir: Path, result, *, figures: bool) -> int:
               f"Continue with: purernn resume {run_dir}", file=sys.stderr)
         return 130
     if figures:
-        from purernn.runs import write_figures
+        from purernn.figures import write_figures
 
         written = write_figures(run_dir, result)
         print(f"figures: {', '.join(str(p) for p in written)}")
@@ -221,12 +217,11 @@ def _finish(run_dir: Path, result, *, figures: bool) -> int:
 
 def _cmd_train(args) -> int:
     import purernn as pr
-    from purernn.train import resolve_seed, stream_rng
+    from purernn.config import resolve_seed
 
     task, net_kw, config = _configs(args)
     config = resolve_seed(config)  # the init stream needs the seed before training starts
-    n_rec = net_kw.pop("n_rec")
-    net = pr.Network.create(task.n_in, n_rec, task.n_out, seed=stream_rng(config.seed, "init"), **net_kw)
+    net = pr.default_network(task, seed=config.seed, **net_kw)
     result = pr.train(net, task, config, progress=not args.quiet, run_dir=args.out,
                       overwrite=args.overwrite)
     return _finish(args.out, result, figures=not args.no_figures)
@@ -277,12 +272,68 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+# -- studies: purernn sweep, purernn report (purernn.sweep) -------------------------------
+
+
+def _add_sweep_parsers(sub) -> None:
+    """The ``sweep`` and ``report`` subcommands."""
+    sw = sub.add_parser(
+        "sweep", help="train every point of a study grid (resumable; process pool or Dask)",
+        description="Train every point of a study (TOML grid) not done yet; results go to "
+                    "STUDY_DIR/results.sqlite and one run directory per point.")
+    sw.add_argument("study", help="study file (TOML) or an existing study directory")
+    sw.add_argument("--dir", dest="study_dir", default=None,
+                    help="study directory (default: the study file's path without .toml)")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="worker processes (default: the number of cores)")
+    sw.add_argument("--scheduler", default=None,
+                    help="HOST:PORT of a Dask scheduler, or 'local-dask' for a Dask cluster on "
+                         "this machine; needs purernn[cluster] (default: a local process pool)")
+    sw.add_argument("--retry-failed", action="store_true",
+                    help="run the points that failed before again (default: skip them)")
+    sw.add_argument("--limit", type=int, default=None,
+                    help="run at most this many points, in run order (default: all)")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar with an ETA)")
+
+    rp = sub.add_parser(
+        "report", help="tables and figures of a study directory",
+        description="Success rates per condition, spectra and degradation of a study's "
+                    "realizations, from its results database (no training).")
+    rp.add_argument("study_dir", help="study directory (holds results.sqlite)")
+    rp.add_argument("--out", default=None, help="output directory (default: STUDY_DIR/report)")
+    rp.add_argument("--format", choices=("markdown", "text"), default="markdown",
+                    help="table format printed and written to report.md / report.txt (default: markdown)")
+    rp.add_argument("--no-figures", action="store_true", help="tables only (default: tables and figures)")
+
+
+def _cmd_sweep(args) -> int:
+    from purernn.sweep import sweep
+
+    summary = sweep(args.study, args.study_dir, workers=args.workers, scheduler=args.scheduler,
+                    retry_failed=args.retry_failed, progress=not args.quiet, limit=args.limit)
+    print(f"{summary.study_dir}: {summary.n_points} points, {summary.n_run} run now "
+          f"({summary.runs_per_minute:.2f} runs/min on {summary.backend}), {summary.n_skipped} "
+          f"skipped; {summary.n_done} done, {summary.n_failed} failed")
+    return 0 if summary.n_failed == 0 else 1
+
+
+def _cmd_report(args) -> int:
+    from purernn.sweep import report
+
+    rep = report(args.study_dir, out=args.out, fmt=args.format, figures=not args.no_figures)
+    print(rep.text)
+    print(f"written to {rep.out}")
+    return 0
+
+
 COMMANDS = {
     "tasks": _cmd_tasks,
     "train": _cmd_train,
     "resume": _cmd_resume,
     "evaluate": _cmd_evaluate,
     "analyze": _cmd_analyze,
+    "sweep": _cmd_sweep,
+    "report": _cmd_report,
 }
 
 

@@ -1,14 +1,15 @@
-"""All compiled model math: activations, forward Euler, BPTT and Adam.
+"""All of purernn's model math, compiled: activations, the Euler step, BPTT and Adam.
 
-This is the one file to read to see what purernn computes. The model (SPEC section 1),
-for t = 1..T and a batch of trials::
+The model, for t = 1..T and a batch of trials::
 
     a_t = W_rec h_{t-1} + W_in x_t + b_rec                       pre-activation
     h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + sqrt(2 alpha) sigma_rec xi_t
     z_t = W_out h_t + b_out
 
-and its gradient by backpropagation through time (BPTT). With ``g_t = dL/dh_t`` (the
-total derivative, through every later step) and ``d_t = dL/da_t``::
+with xi_t standard normal; the loss (:func:`purernn.losses.loss_and_grad`) is the masked
+squared error of z plus L2 terms on the weights and the rates. Its gradient by
+backpropagation through time (BPTT), with ``g_t = dL/dh_t`` (the total derivative,
+through every later step) and ``d_t = dL/da_t``::
 
     g_T = e_T
     g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}              t = T-1..1
@@ -19,60 +20,34 @@ error ``W_out^T m * (z_t - y_t) / n_trials`` plus the rate regularizer). The par
 gradients are sums over steps and trials::
 
     dL/dW_rec = sum_t d_t h_{t-1}^T      dL/dW_in = sum_t d_t x_t^T    dL/db_rec = sum_t d_t
+    dL/dW_out = sum_t dL/dz_t h_t^T      dL/db_out = sum_t dL/dz_t
 
-Layout inside the kernels is time-major, ``(n_steps, n_trials, n_rec)``, so that the
-states of a block of trials at one step are a contiguous ``(n_block, n_rec)`` array and
-the recurrent product of a step is one BLAS call. Small problems run fixed blocks of
-trials in parallel (``_forward_kernel_blocks``, ``_backward_kernel_blocks``); large ones
-run one block and let BLAS use the cores (``_forward_kernel``, ``_backward_kernel``).
-The public API is trial-major.
+The same model in plain NumPy is :mod:`purernn.reference`, the oracle of the tests.
 
-Policy (STYLE.md): every routine here is a private ``_kernel`` called by a public
-wrapper that validates and allocates. Kernels take arrays and numbers, fill the outputs
-they are given, and never validate, raise or draw random numbers.
-
-Speed notes (PERFORMANCE.md): ``np.tanh`` inside a Numba loop is a scalar libm call,
-too slow for the step budget, so ``_tanh`` below is written from one exponential with
-explicit range reduction and a polynomial, which LLVM vectorizes; it is accurate to a
-few ulp in float64 (tested against ``np.tanh`` in ``tests/test_kernels.py``).
+Layout: activations next to their derivatives, the Euler step, the forward pass, BPTT,
+the gradient sums, Adam; then the dispatch, whose public wrappers (:func:`forward`,
+:func:`backward`, :func:`activation`, :func:`adam_update`) convert their arguments to
+C-contiguous arrays of the run's dtype, allocate the outputs and call a private
+``_kernel``. Kernels fill the outputs they are given and never validate, raise or draw
+random numbers. Arrays are time-major inside, ``(n_steps, n_trials, n_rec)``: a block
+of trials at one step is a contiguous ``(n_block, n_rec)`` array, and its recurrent
+product one BLAS call. The vectorizable ``exp`` and ``tanh`` and the decorator policy
+(``JIT_OPTIONS``) are in :mod:`purernn._fastmath`.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import threading
 
-# Parallel regions run on Numba's OpenMP threads, which by default spin after each region
-# waiting for the next one. On a shared machine (two training processes on two cores, or
-# any other load) the spinning threads take the cores from the threads doing the work:
-# a seed-size step measured 328 ms instead of 40 ms with passive waiting. Set before the
-# OpenMP runtime loads (at the first parallel call); an explicit user setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numba
+import numpy as np
 
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
+from . import _fastmath as _fm
+from ._fastmath import JIT_OPTIONS, inline as _inline, jit as _jit
 
-__all__ = ["ACTIVATIONS", "JIT_OPTIONS"]
-
-#: The one decorator policy. Never ``fastmath=True``: it drops the NaN/Inf semantics that
-#: the divergence guard relies on. ``error_model="numpy"``: a division by zero gives inf or
-#: NaN (caught by the divergence guard) instead of a Python exception; with Numba's default
-#: ("python") every division carries a zero check that stops LLVM from vectorizing loops.
-JIT_OPTIONS = dict(
-    cache=True,
-    error_model="numpy",
-    fastmath={"nsz", "arcp", "contract", "afn", "reassoc"},
-)
-
-
-def _jit(fn=None, **extra):
-    """``numba.njit`` with the policy above (``@_jit`` or ``@_jit(parallel=True)``)."""
-    if fn is None:
-        return lambda f: numba.njit(**JIT_OPTIONS, **extra)(f)
-    return numba.njit(**JIT_OPTIONS)(fn)
-
-
-_inline = numba.njit(inline="always", **JIT_OPTIONS)
+__all__ = ["ACTIVATIONS", "JIT_OPTIONS", "trial_blocks", "work_buffers", "noise_scale", "forward",
+           "backward", "activation", "adam_update"]
 
 #: Registry of activation names -> integer code passed to the kernels.
 ACTIVATIONS = {"tanh": 0, "relu": 1, "softplus": 2, "sigmoid": 3, "linear": 4}
@@ -82,121 +57,41 @@ _TANH, _RELU, _SOFTPLUS, _SIGMOID, _LINEAR = 0, 1, 2, 3, 4
 # Activations and their derivatives, side by side
 # ---------------------------------------------------------------------------------------
 
-# Cody-Waite split of ln 2: k * _LN2_HI is exact for |k| < 2**21.
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.44269504088896338700e00
-_Y_MAX = 700.0  # exp(-700) ~ 1e-304 is still a normal double
 
-
-@_inline
-def _exp_neg_parts(y):
-    """(q, s) with exp(-y) = s (1 + q) for y >= 0; branch-free, so loops vectorize.
-
-    exp(-y) = 2^-k exp(-r) with y = k ln2 + r, |r| <= ln2 / 2; q = exp(-r) - 1 is a
-    degree-13 Taylor polynomial (truncation error < 2e-16 relative) and s = 2^-k.
-    Then exp(-y) = s (1 + q) and expm1(-y) = s q + (s - 1), which is exact in relative
-    terms near y = 0 (k = 0, s = 1).
-    """
-    y = min(y, _Y_MAX)
-    k = math.floor(y * _INV_LN2 + 0.5)
-    r = -((y - k * _LN2_HI) - k * _LN2_LO)  # exponent of the reduced exp, |r| <= 0.347
-    q = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
-        1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
-            1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (
-                1.0 / 6227020800)))))))))))))
-    # 2^-k for 0 <= k < 1024 from the bits of k (selects, so the loop stays vectorized).
-    ki = np.int64(k)
-    s = 0.5 if ki & 1 else 1.0
-    s *= 0.25 if ki & 2 else 1.0
-    s *= 0.0625 if ki & 4 else 1.0
-    s *= 3.90625e-03 if ki & 8 else 1.0
-    s *= 1.52587890625e-05 if ki & 16 else 1.0
-    s *= 2.3283064365386963e-10 if ki & 32 else 1.0
-    s *= 5.421010862427522e-20 if ki & 64 else 1.0
-    s *= 2.938735877055719e-39 if ki & 128 else 1.0
-    s *= 8.636168555094445e-78 if ki & 256 else 1.0
-    s *= 7.458340731200207e-155 if ki & 512 else 1.0
-    return q, s
-
-
-@_inline
-def _expm1_neg(y):
-    """expm1(-y) = exp(-y) - 1 for y >= 0, to a few ulp."""
-    q, s = _exp_neg_parts(y)
-    return q * s + (s - 1.0)
-
-
-@_inline
-def _exp_neg(y):
-    """exp(-y) for y >= 0, to a few ulp."""
-    q, s = _exp_neg_parts(y)
-    return s * (1.0 + q)
-
-
-@_inline
-def _tanh(a):
-    """tanh(a) = sign(a) (1 - e) / (1 + e), e = exp(-2|a|), via expm1 for accuracy near 0."""
-    em1 = _expm1_neg(2.0 * abs(a))
-    t = -em1 / (2.0 + em1)
-    return t if a >= 0.0 else -t  # a select, where math.copysign would stop vectorization
-
-
-# float32 versions of the constants, so that float32 networks compute tanh in float32
-# arithmetic: twice the SIMD lanes of the float64 polynomial.
-_F32 = np.float32
-_F32_ONE, _F32_TWO, _F32_HALF = _F32(1.0), _F32(2.0), _F32(0.5)
-_F32_Y_MAX = _F32(40.0)  # tanh(20) == 1 in float32
-_F32_INV_LN2 = _F32(1.4426950408889634)
-_F32_LN2_HI = _F32(0.693359375)  # Cephes' split: k * _F32_LN2_HI is exact for k < 2**12
-_F32_LN2_LO = _F32(-2.12194440e-4)
-_F32_C = tuple(_F32(1.0 / math.factorial(n)) for n in range(1, 9))
-
-
-@_inline
-def _tanh_f32(a):
-    """tanh for float32 `a` in float32 arithmetic: _tanh's method with a degree-8 polynomial
-    (truncation error < 3e-9 relative) and 2^-k for k < 64. Accurate to a few float32 ulp."""
-    y = min(_F32_TWO * abs(a), _F32_Y_MAX)
-    k = np.floor(y * _F32_INV_LN2 + _F32_HALF)
-    r = -((y - k * _F32_LN2_HI) - k * _F32_LN2_LO)
-    c1, c2, c3, c4, c5, c6, c7, c8 = _F32_C
-    q = r * (c1 + r * (c2 + r * (c3 + r * (c4 + r * (c5 + r * (c6 + r * (c7 + r * c8)))))))
-    ki = np.int32(k)
-    s = _F32(0.5) if ki & 1 else _F32_ONE
-    s *= _F32(0.25) if ki & 2 else _F32_ONE
-    s *= _F32(0.0625) if ki & 4 else _F32_ONE
-    s *= _F32(3.90625e-03) if ki & 8 else _F32_ONE
-    s *= _F32(1.52587890625e-05) if ki & 16 else _F32_ONE
-    s *= _F32(2.3283064365386963e-10) if ki & 32 else _F32_ONE
-    em1 = q * s + (s - _F32_ONE)
-    t = -em1 / (_F32_TWO + em1)
-    return t if a >= 0 else -t
+# tanh(a), and tanh(a) in float32 arithmetic for float32 networks, to a few ulp: a
+# polynomial that vectorizes (np.tanh in a loop would be a scalar libm call)
+_tanh, _tanh_f32 = _fm.tanh, _fm.tanh_f32
 
 
 @_inline
 def _tanh_grad(s):
-    """tanh'(a) written with s = tanh(a)."""
+    """tanh'(a) = 1 - tanh(a)^2, written with s = tanh(a)."""
     return 1.0 - s * s
+
+
+@_inline
+def _tanh_f32_grad(s):
+    """tanh'(a) = 1 - s^2 in float32 arithmetic."""
+    return np.float32(1.0) - s * s
 
 
 @_inline
 def _sigmoid(a):
     """1 / (1 + exp(-a)), computed from e = exp(-|a|) so that it never overflows."""
-    e = _exp_neg(abs(a))
+    e = _fm.exp_neg(abs(a))
     return (1.0 if a >= 0.0 else e) / (1.0 + e)
 
 
 @_inline
 def _sigmoid_grad(s):
-    """sigmoid'(a) written with s = sigmoid(a)."""
+    """sigmoid'(a) = s (1 - s), written with s = sigmoid(a)."""
     return s * (1.0 - s)
 
 
 @_inline
 def _softplus(a):
     """log(1 + exp(a)) = max(a, 0) + log1p(exp(-|a|)) (a scalar libm call: slower)."""
-    return max(a, 0.0) + math.log1p(_exp_neg(abs(a)))
+    return max(a, 0.0) + math.log1p(_fm.exp_neg(abs(a)))
 
 
 @_inline
@@ -218,7 +113,7 @@ def _relu_grad(a):
 
 @_jit
 def _activation_kernel(a, act, s, ds):
-    """s = sigma(a) and ds = sigma'(a), elementwise over flat arrays (used by analysis)."""
+    """s = sigma(a) and ds = sigma'(a), elementwise over flat float64 arrays (analysis)."""
     n = a.size
     if act == _TANH:
         for i in range(n):
@@ -243,49 +138,60 @@ def _activation_kernel(a, act, s, ds):
 
 
 # ---------------------------------------------------------------------------------------
-# Forward Euler
+# The Euler step and the forward pass
 # ---------------------------------------------------------------------------------------
+
+
+@_inline
+def _euler(h_prev, s, noise, alpha, leak):
+    """The Euler step h_t = leak h_{t-1} + alpha s_t + noise_t, leak = 1 - alpha, s = sigma(a)."""
+    return leak * h_prev + alpha * s + noise
+
+
+@_inline
+def _euler_f32(h_prev, s, noise, alpha):
+    """:func:`_euler` in float32 arithmetic: the same step as h + alpha (s - h), without the
+    float64 constant of ``1 - alpha`` that would turn the loop into float64 arithmetic."""
+    return h_prev + alpha * (s - h_prev) + noise
 
 
 @_jit
 def _euler_update(a, h_prev, noise, alpha, act, h, ds):
-    """One Euler step for a block of trials, on flat (n_block * n_rec,) views.
+    """h = _euler(h_prev, sigma(a), noise) and ds = sigma'(a), kept for BPTT.
 
-        h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + noise_t
-        ds  = sigma'(a_t), kept for BPTT
-
-    One loop per activation so each stays branch-free and vectorizes.
+    On flat (n_block * n_rec,) views of one block of trials. One loop per activation, with
+    sigma inlined, so that each loop is branch-free and vectorizes.
     """
     n = a.size
+    # One leak for all loops. Were 1 - alpha used once, LLVM's fast-math would rewrite
+    # leak h + alpha s as h + alpha (s - h), which rounds differently.
     leak = 1.0 - alpha
-    if act == _TANH and a.itemsize == 4:  # float32 network
-        # h_{t-1} + alpha (s - h_{t-1}) == (1 - alpha) h_{t-1} + alpha s, written without a
-        # float64 literal so that the whole loop stays in float32
+    if act == _TANH and a.itemsize == 4:  # float32 network: float32 tanh and update
         for i in range(n):
             s = _tanh_f32(a[i])
-            h[i] = h_prev[i] + alpha * (s - h_prev[i]) + noise[i]
-            ds[i] = _F32_ONE - s * s
+            h[i] = _euler_f32(h_prev[i], s, noise[i], alpha)
+            ds[i] = _tanh_f32_grad(s)
     elif act == _TANH:
         for i in range(n):
             s = _tanh(a[i])
-            h[i] = leak * h_prev[i] + alpha * s + noise[i]
+            h[i] = _euler(h_prev[i], s, noise[i], alpha, leak)
             ds[i] = _tanh_grad(s)
     elif act == _RELU:
         for i in range(n):
-            h[i] = leak * h_prev[i] + alpha * _relu(a[i]) + noise[i]
+            h[i] = _euler(h_prev[i], _relu(a[i]), noise[i], alpha, leak)
             ds[i] = _relu_grad(a[i])
     elif act == _SOFTPLUS:
         for i in range(n):
-            h[i] = leak * h_prev[i] + alpha * _softplus(a[i]) + noise[i]
+            h[i] = _euler(h_prev[i], _softplus(a[i]), noise[i], alpha, leak)
             ds[i] = _softplus_grad(a[i])
     elif act == _SIGMOID:
         for i in range(n):
             s = _sigmoid(a[i])
-            h[i] = leak * h_prev[i] + alpha * s + noise[i]
+            h[i] = _euler(h_prev[i], s, noise[i], alpha, leak)
             ds[i] = _sigmoid_grad(s)
-    else:
+    else:  # linear
         for i in range(n):
-            h[i] = leak * h_prev[i] + alpha * a[i] + noise[i]
+            h[i] = _euler(h_prev[i], a[i], noise[i], alpha, leak)
             ds[i] = 1.0
 
 
@@ -297,38 +203,19 @@ def _block(k, n_blocks, n_trials):
 
 @_jit
 def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z):
-    """Run the Euler update over all steps, and the readout.
+    """The pre-activation, the Euler step and the readout of trials [b0, b1), all steps.
 
         a_t = W_rec h_{t-1} + W_in x_t + b_rec
         h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + noise_t
         z_t = W_out h_t + b_out
 
-    Trials are independent: the drivers below cut them into fixed blocks that run in
-    parallel through all steps, with no synchronization between steps. Each trial's
-    arithmetic is the same whatever the blocks or the thread count, so results are too.
-
-    Parameters
-    ----------
-    x : (n_steps, n_trials, n_in)
-        Inputs, time-major.
-    W_in_T : (n_in, n_rec)
-        ``W_in`` transposed, so the loop below runs along contiguous rows.
-    b_rec : (n_rec,)
-    W_rec_T : (n_rec, n_rec)
-        ``W_rec`` transposed, C-contiguous, so the recurrent input of a block of trials is
-        one product ``h_{t-1} @ W_rec^T``.
-    W_out : (n_out, n_rec)
-    b_out : (n_out,)
-    noise : (n_steps, n_trials, n_rec)
-        Scaled recurrent noise ``sqrt(2 alpha) sigma_rec xi_t``; ignored unless has_noise.
-    b0, b1 : int
-        The block of trials [b0, b1) that this call computes.
-    H : (n_steps + 1, n_trials, n_rec)
-        ``H[0]`` holds h_0 on entry; ``H[t]`` receives h_t.
-    DS : (n_steps, n_trials, n_rec)
-        Receives sigma'(a_t).
-    Z : (n_steps, n_trials, n_out)
-        Receives z_t.
+    Trials are independent: the kernels below run fixed blocks of them in parallel through
+    all steps; a trial's arithmetic is the same whatever the blocks, so results are too.
+    x (n_steps, n_trials, n_in); noise (n_steps, n_trials, n_rec) = sqrt(2 alpha) sigma_rec
+    xi, read if has_noise; H (n_steps + 1, n_trials, n_rec) holds h_0 in ``H[0]``, gets h_t
+    in ``H[t]``; DS (n_steps, n_trials, n_rec) gets sigma'(a_t), Z (n_steps, n_trials,
+    n_out) z_t. ``W_in_T``, ``W_rec_T`` are transposed, so loops run along rows and the
+    recurrent input of the block is one product ``h_{t-1} @ W_rec^T``.
     """
     n_steps, n_trials, n_rec = DS.shape
     n_in = x.shape[2]
@@ -336,7 +223,7 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
     a = np.empty((b1 - b0, n_rec), dtype=H.dtype)  # a_t of the block, (n_block, n_rec)
     zero = np.zeros((b1 - b0) * n_rec, dtype=H.dtype)
     for t in range(n_steps):
-        np.dot(H[t, b0:b1], W_rec_T, a)  # W_rec h_{t-1}
+        np.dot(H[t, b0:b1], W_rec_T, a)  # W_rec h_{t-1}, (n_block, n_rec)
         for b in range(b1 - b0):
             # + W_in x_t + b_rec (n_in is small: a loop beats a BLAS call)
             for i in range(n_rec):
@@ -387,25 +274,16 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS):
         g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}
         d_t = alpha sigma'(a_t) * g_t                    d_t = dL/da_t
 
-    Parameters
-    ----------
-    dz : (n_steps, n_trials, n_out)
-        dL/dz_t = m (z_t - y_t) / n_trials, time-major.
-    W_out : (n_out, n_rec)
-    rate_scale : float
-        l2_rates / (n_trials n_steps).
-    W_rec : (n_rec, n_rec)
-        In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T`` for every trial.
-    H : (n_steps + 1, n_trials, n_rec)
-        h_0..h_T from the forward pass.
-    DS : (n_steps, n_trials, n_rec)
-        sigma'(a_t) on entry, d_t on exit (for the block's trials).
+    dz (n_steps, n_trials, n_out) is dL/dz_t = m (z_t - y_t) / n_trials; rate_scale is
+    l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
+    (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit. In row form
+    ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T``, one product for the block.
     """
     n_steps, n_trials, n_rec = DS.shape
     n_out = dz.shape[2]
     leak = 1.0 - alpha
-    g = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # g_t of the block
-    back = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}
+    g = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # g_t of the block, (n_block, n_rec)
+    back = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}, (n_block, n_rec)
     for t in range(n_steps - 1, -1, -1):
         if t < n_steps - 1:
             np.dot(DS[t + 1, b0:b1], W_rec, back)
@@ -425,26 +303,48 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS):
                 DS[t, b0 + b, i] = alpha * DS[t, b0 + b, i] * g[b, i]
 
 
+# ---------------------------------------------------------------------------------------
+# The gradient sums, and the backward kernels
+# ---------------------------------------------------------------------------------------
+
+
 @_jit
-def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
-    """BPTT for all trials as one block, then the parameter gradients."""
-    _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, 0, DS.shape[1], DS)
-    _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
+def _backward_sums(dz, x, H, D, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """Parameter gradients from d_t = dL/da_t (in D) and dL/dz_t::
+
+        dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
+        dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
+
+    Each sum over steps and trials is one large matrix product (BLAS, maybe threaded) or
+    a serial loop in a fixed order: the result does not depend on the thread count."""
+    n_steps, n_trials, n_rec = D.shape
+    n_out = dz.shape[2]
+    d_all = D.reshape(n_steps * n_trials, n_rec)  # (n_steps * n_trials, n_rec)
+    np.dot(d_all.T, H[:-1].reshape(n_steps * n_trials, n_rec), gW_rec)
+    np.dot(d_all.T, x.reshape(n_steps * n_trials, x.shape[2]), gW_in)
+    np.dot(dz.reshape(n_steps * n_trials, n_out).T, H[1:].reshape(n_steps * n_trials, n_rec), gW_out)
+    gb_rec[:] = 0.0
+    for k in range(d_all.shape[0]):
+        for i in range(n_rec):
+            gb_rec[i] += d_all[k, i]
+    gb_out[:] = 0.0
+    for t in range(n_steps):
+        for b in range(n_trials):
+            for o in range(n_out):
+                gb_out[o] += dz[t, b, o]
 
 
 @_jit
 def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
     """The parameter gradients of trials [b0, b1), summed step by step (see _backward_sums).
 
-    Each step adds one small product ``d_t^T h_{t-1}`` over the block's trials, small
-    enough that BLAS runs it on the calling thread: the blocks then share the cores
-    without BLAS threads competing with them.
-    """
+    Each step's product ``d_t^T h_{t-1}`` over the block is small enough for BLAS to run
+    it on the calling thread: the blocks share the cores without BLAS threads."""
     n_steps, n_trials, n_rec = D.shape
     n_in = x.shape[2]
     n_out = dz.shape[2]
-    outer = np.empty((n_rec, n_rec), dtype=D.dtype)  # d_t^T h_{t-1} of the block
-    gW_in_T = np.zeros((n_in, n_rec), dtype=D.dtype)  # rows contiguous along units
+    outer = np.empty((n_rec, n_rec), dtype=D.dtype)  # d_t^T h_{t-1} of the block, (n_rec, n_rec)
+    gW_in_T = np.zeros((n_in, n_rec), dtype=D.dtype)  # (n_in, n_rec): rows contiguous along units
     gW_rec[:] = 0.0
     gb_rec[:] = 0.0
     gW_out[:] = 0.0
@@ -469,6 +369,13 @@ def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
     gW_in[:] = gW_in_T.T
 
 
+@_jit
+def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """BPTT for all trials as one block, then the parameter gradients."""
+    _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, 0, DS.shape[1], DS)
+    _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
+
+
 @_jit(parallel=True)
 def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, gW_in, gW_rec, gb_rec,
                             gW_out, gb_out):
@@ -478,11 +385,11 @@ def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks,
     summed serially in block order, so the result does not depend on the thread count.
     """
     n_trials = DS.shape[1]
-    P_in = np.empty((n_blocks,) + gW_in.shape, dtype=DS.dtype)
-    P_rec = np.empty((n_blocks,) + gW_rec.shape, dtype=DS.dtype)
-    P_brec = np.empty((n_blocks,) + gb_rec.shape, dtype=DS.dtype)
-    P_out = np.empty((n_blocks,) + gW_out.shape, dtype=DS.dtype)
-    P_bout = np.empty((n_blocks,) + gb_out.shape, dtype=DS.dtype)
+    P_in = np.empty((n_blocks,) + gW_in.shape, dtype=DS.dtype)  # (n_blocks, n_rec, n_in)
+    P_rec = np.empty((n_blocks,) + gW_rec.shape, dtype=DS.dtype)  # (n_blocks, n_rec, n_rec)
+    P_brec = np.empty((n_blocks,) + gb_rec.shape, dtype=DS.dtype)  # (n_blocks, n_rec)
+    P_out = np.empty((n_blocks,) + gW_out.shape, dtype=DS.dtype)  # (n_blocks, n_out, n_rec)
+    P_bout = np.empty((n_blocks,) + gb_out.shape, dtype=DS.dtype)  # (n_blocks, n_out)
     for k in numba.prange(n_blocks):
         b0, b1 = _block(k, n_blocks, n_trials)
         _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS)
@@ -498,34 +405,6 @@ def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks,
         gb_rec += P_brec[k]
         gW_out += P_out[k]
         gb_out += P_bout[k]
-
-
-@_jit
-def _backward_sums(dz, x, H, D, gW_in, gW_rec, gb_rec, gW_out, gb_out):
-    """Parameter gradients from d_t = dL/da_t (in D) and dL/dz_t::
-
-        dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
-        dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
-
-    Every sum over steps and trials is one large matrix product (BLAS, which may use
-    several threads) or a serial loop in a fixed order, so the result does not depend on
-    the thread count.
-    """
-    n_steps, n_trials, n_rec = D.shape
-    n_out = dz.shape[2]
-    d_all = D.reshape(n_steps * n_trials, n_rec)
-    np.dot(d_all.T, H[:-1].reshape(n_steps * n_trials, n_rec), gW_rec)
-    np.dot(d_all.T, x.reshape(n_steps * n_trials, x.shape[2]), gW_in)
-    np.dot(dz.reshape(n_steps * n_trials, n_out).T, H[1:].reshape(n_steps * n_trials, n_rec), gW_out)
-    gb_rec[:] = 0.0
-    for k in range(d_all.shape[0]):
-        for i in range(n_rec):
-            gb_rec[i] += d_all[k, i]
-    gb_out[:] = 0.0
-    for t in range(n_steps):
-        for b in range(n_trials):
-            for o in range(n_out):
-                gb_out[o] += dz[t, b, o]
 
 
 # ---------------------------------------------------------------------------------------
@@ -548,3 +427,172 @@ def _adam_kernel(p, g, m, v, scale, lr, beta1, beta2, eps, bias1, bias2):
         m[i] = beta1 * m[i] + (1.0 - beta1) * gi
         v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi
         p[i] -= lr * (m[i] / bias1) / (math.sqrt(v[i] / bias2) + eps)
+
+
+# ---------------------------------------------------------------------------------------
+# Dispatch: trial blocks, work buffers and the public wrappers
+# ---------------------------------------------------------------------------------------
+
+#: OpenBLAS runs a matrix product on the calling thread up to this many multiply-adds
+#: (m * n * k <= 65536 * GEMM_MULTITHREAD_THRESHOLD, with the default threshold 4).
+_BLAS_SERIAL_WORK = 2**18
+#: Trials per block when the kernels run blocks of trials in parallel.
+_BLOCK_TRIALS = 16
+
+
+def trial_blocks(n_trials: int, n_rec: int) -> int:
+    """How many blocks of trials the kernels run in parallel.
+
+    At the seed's size (64 x 50 x 50) BLAS runs the per-step product of a block on one
+    thread and would leave the other cores idle: the kernels then cut the trials into
+    blocks of 16, which run in parallel through all steps and sum their own gradients.
+    Once a 16-trial product is big enough for BLAS threads (n_rec >= 128), one block,
+    and BLAS splits each product (block threads and BLAS threads would compete).
+    The partition depends only on the sizes, never on the thread count or the machine,
+    so results are bitwise reproducible with any NUMBA_NUM_THREADS.
+    """
+    if n_trials < 2 * _BLOCK_TRIALS or _BLOCK_TRIALS * n_rec * n_rec > _BLAS_SERIAL_WORK:
+        return 1
+    return -(-n_trials // _BLOCK_TRIALS)
+
+
+_work = threading.local()
+
+
+def work_buffers(n_steps: int, n_trials: int, n_rec: int, n_out: int, dtype) -> tuple:
+    """State, derivative and output buffers, reused across calls of the same size.
+
+    ``H (n_steps + 1, n_trials, n_rec)``, ``DS (n_steps, n_trials, n_rec)``, ``Z (n_steps,
+    n_trials, n_out)``. Fresh buffers (tens of MB) cost more in page faults than a whole
+    seed-size training step, so each thread keeps its last ones; the next call
+    overwrites them, so callers copy out what they return.
+    """
+    key = (n_steps, n_trials, n_rec, n_out, np.dtype(dtype).str)
+    cached = getattr(_work, "buffers", None)
+    if cached is None or cached[0] != key:
+        cached = (key, (
+            np.empty((n_steps + 1, n_trials, n_rec), dtype=dtype),
+            np.empty((n_steps, n_trials, n_rec), dtype=dtype),
+            np.empty((n_steps, n_trials, n_out), dtype=dtype),
+        ))
+        _work.buffers = cached
+    return cached[1]
+
+
+def noise_scale(alpha: float, sigma_rec: float) -> float:
+    """sqrt(2 alpha) sigma_rec, the factor of xi_t in the Euler step.
+
+    Euler-Maruyama for ``tau dh = ... dt + sqrt(2 tau) sigma_rec dW``: a leaky linear unit
+    has the stationary variance ``2 sigma_rec^2 / (2 - alpha)`` (sigma_rec^2 + O(alpha)).
+    """
+    return np.sqrt(2.0 * alpha) * sigma_rec
+
+
+def _c(a, dtype) -> np.ndarray:
+    """`a` as a C-contiguous array of `dtype` (no copy when it already is one)."""
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation: str):
+    """Run the Euler forward pass over all steps.
+
+    Parameters
+    ----------
+    params : mapping of str -> ndarray
+        ``W_in (n_rec, n_in), W_rec (n_rec, n_rec), b_rec (n_rec,), W_out (n_out, n_rec),
+        b_out (n_out,)``; the dtype of ``W_rec`` is the dtype of the computation.
+    x_tm : ndarray, shape (n_steps, n_trials, n_in)
+        Inputs, time-major.
+    h0 : ndarray, shape (n_trials, n_rec) or (n_rec,)
+    xi : ndarray, shape (n_trials, n_steps, n_rec), or None
+        Standard-normal noise, trial-major; scaled here by :func:`noise_scale`.
+    alpha, sigma_rec : float
+    activation : str, a key of :data:`ACTIVATIONS`
+
+    Returns
+    -------
+    H, DS, Z : ndarray
+        Time-major h_0..h_T (n_steps + 1, n_trials, n_rec), sigma'(a_t) (n_steps,
+        n_trials, n_rec) and z_1..z_T (n_steps, n_trials, n_out): work buffers,
+        overwritten by the next call (:func:`work_buffers`).
+
+    Notes
+    -----
+    Every matrix product of a step runs inside the kernels, with the BLAS that Numba
+    links (SciPy's): NumPy's own BLAS, a second OpenBLAS with its own thread pool, in
+    the hot path would compete with it for the cores (up to 2x slower).
+    """
+    dtype = params["W_rec"].dtype
+    x_tm = _c(x_tm, dtype)
+    n_steps, n_trials, _ = x_tm.shape
+    n_rec, n_out = params["W_rec"].shape[0], params["W_out"].shape[0]
+    H, DS, Z = work_buffers(n_steps, n_trials, n_rec, n_out, dtype)
+    H[0] = h0
+    has_noise = xi is not None
+    noise = np.zeros((1, 1, 1), dtype=dtype)  # unused without noise
+    if has_noise:  # (n_steps, n_trials, n_rec)
+        noise = _c(np.transpose(xi, (1, 0, 2)), dtype) * dtype.type(noise_scale(alpha, sigma_rec))
+    args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
+            _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
+            ACTIVATIONS[activation])
+    n_blocks = trial_blocks(n_trials, n_rec)
+    if n_blocks > 1:
+        _forward_kernel_blocks(*args, n_blocks, H, DS, Z)
+    else:  # no parallel launch: its latency is all cost when there is one block
+        _forward_kernel(*args, H, DS, Z)
+    return H, DS, Z
+
+
+def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dict:
+    """Parameter gradients by BPTT, from the `H` and `DS` of :func:`forward`.
+
+    Parameters
+    ----------
+    params, x_tm, alpha
+        As in :func:`forward`; `H` and `DS` come from it (`DS` becomes d_t = dL/da_t).
+    dz : ndarray, shape (n_steps, n_trials, n_out)
+        dL/dz_t = m (z_t - y_t) / n_trials, time-major.
+    rate_scale : float
+        l2_rates / (n_trials n_steps), the factor of h_t in e_t.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        Gradients of the data term and the rate regularizer, keyed like `params` (no
+        weight regularizer, no connectivity masks: :mod:`purernn.losses` adds those).
+    """
+    W_rec = params["W_rec"]
+    dtype = W_rec.dtype
+    grads = {k: np.empty(np.shape(params[k]), dtype=dtype) for k in ("W_in", "W_rec", "b_rec", "W_out", "b_out")}
+    args = (_c(dz, dtype), _c(params["W_out"], dtype), dtype.type(rate_scale), _c(W_rec, dtype),
+            dtype.type(alpha), _c(x_tm, dtype), H)
+    n_blocks = trial_blocks(DS.shape[1], W_rec.shape[0])
+    if n_blocks > 1:
+        _backward_kernel_blocks(*args, n_blocks, DS, *grads.values())
+    else:
+        _backward_kernel(*args, DS, *grads.values())
+    return grads
+
+
+def activation(a, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """sigma(a) and sigma'(a) of the activation `name`, float64, for `a` of any shape."""
+    a = _c(a, np.float64)
+    s, ds = np.empty_like(a), np.empty_like(a)
+    _activation_kernel(a.reshape(-1), ACTIVATIONS[name], s.reshape(-1), ds.reshape(-1))
+    return s, ds
+
+
+def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, eps: float,
+                scale: float = 1.0) -> None:
+    """One Adam step (:func:`_adam_kernel`) on `p` and its moments `m`, `v`, in place.
+
+    `g`: the gradient; `scale`: the clipping factor; `t`: the new step count (1 first).
+    """
+    dt = p.dtype.type
+    bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
+    flat = [np.ascontiguousarray(a) for a in (p, m, v)]  # the arrays themselves unless strided
+    _adam_kernel(flat[0].reshape(-1), _c(g, p.dtype).reshape(-1), flat[1].reshape(-1), flat[2].reshape(-1),
+                 dt(scale), dt(lr), dt(beta1), dt(beta2), dt(eps), dt(bias1), dt(bias2))
+    for a, c in zip((p, m, v), flat):
+        if c is not a:
+            a[...] = c

@@ -1,4 +1,8 @@
-"""The loss of SPEC section 1 and its exact gradient by BPTT."""
+"""The loss and its exact gradient by backpropagation through time (BPTT).
+
+The loss is the masked squared error of the outputs plus L2 terms on the weights and
+the rates (:func:`loss_and_grad`); the BPTT recursion itself is in :mod:`purernn.kernels`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import numpy as np
 
 from . import kernels
 from ._validate import check_array, check_number, fail
-from .model import Network, check_h0, check_inputs, check_noise, forward, trial_blocks
+from .model import Network
+from .simulation import check_h0, check_inputs, check_noise
 
 __all__ = ["loss_and_grad", "check_targets"]
 
@@ -62,7 +67,8 @@ def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=Non
             + l2_weights / 2 (|W_in|^2 + |W_rec|^2 + |W_out|^2)
             + l2_rates / (2 n_trials n_steps) sum_{b,t,i} h[b,t,i]^2
 
-    The BPTT recursion is in :mod:`purernn.kernels` (``_backward_kernel``).
+    The BPTT recursion is :func:`purernn.kernels.backward`; the plain-NumPy version is
+    :func:`purernn.reference.loss_and_grad`.
     """
     x = check_inputs(net, x)
     y, mask = check_targets(net, x, y, mask)
@@ -86,27 +92,23 @@ def _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates):
 
 def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates):
     p = net._params
+    cfg = net.config
     dtype = net.dtype
     n_trials, n_steps, _ = x.shape
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (n_steps, n_trials, n_in)
-    H, DS, z = forward(net, x_tm, h0, xi)  # time-major states, sigma'(a_t), outputs
+    # time-major states, sigma'(a_t) and outputs (work buffers)
+    H, DS, z = kernels.forward(p, x_tm, h0, xi, alpha=cfg.alpha, sigma_rec=cfg.sigma_rec,
+                               activation=cfg.activation)
 
     diff = z - y.transpose(1, 0, 2)  # z - y, (n_steps, n_trials, n_out)
-    dz = mask.transpose(1, 0, 2) * diff  # m (z - y)
+    dz = mask.transpose(1, 0, 2) * diff  # m (z - y), (n_steps, n_trials, n_out)
     loss = 0.5 * float(np.sum(dz * diff, dtype=np.float64)) / n_trials
     dz /= n_trials  # dL/dz_t
 
     rate_scale = l2_rates / (n_trials * n_steps)
     if l2_rates > 0:
         loss += 0.5 * rate_scale * float(np.sum(np.square(H[1:]), dtype=np.float64))
-    grads = {k: np.empty_like(v) for k, v in p.items()}
-    args = (dz, p["W_out"], dtype.type(rate_scale), p["W_rec"], dtype.type(net.alpha), x_tm, H)
-    outs = (grads["W_in"], grads["W_rec"], grads["b_rec"], grads["W_out"], grads["b_out"])
-    n_blocks = trial_blocks(n_trials, net.n_rec)
-    if n_blocks > 1:
-        kernels._backward_kernel_blocks(*args, n_blocks, DS, *outs)
-    else:
-        kernels._backward_kernel(*args, DS, *outs)
+    grads = kernels.backward(p, x_tm, H, DS, dz, alpha=cfg.alpha, rate_scale=rate_scale)
     if l2_weights > 0:
         for name in ("W_in", "W_rec", "W_out"):
             W = p[name]

@@ -1,21 +1,20 @@
-"""The network: its configuration, initialization, constraints, and the forward pass.
+"""The network: its configuration, initialization and constraints.
 
 A :class:`Network` is immutable: a frozen configuration plus read-only parameter arrays
-(SPEC section 1). The arrays in ``net.params`` ARE the effective weights, already
-satisfying every constraint, so analysis can read them directly.
+``W_in, W_rec, b_rec, W_out, b_out``. The arrays in ``net.params`` ARE the effective
+weights, already satisfying every constraint (connectivity mask, Dale's law, E-only
+readout), so analysis can read them directly. Running a network is
+:func:`purernn.simulation.simulate`; the equations are in :mod:`purernn.kernels`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-import numba
 import numpy as np
-import scipy.stats
 
 from . import kernels
 from ._validate import as_generator, check_array, check_choice, check_int, check_number, fail
@@ -25,11 +24,10 @@ __all__ = [
     "INITS",
     "NetworkConfig",
     "Network",
-    "Trajectory",
-    "simulate",
+    "param_shapes",
 ]
 
-#: The parameter names, in a fixed order (SPEC section 1).
+#: The parameter names, in a fixed order.
 PARAM_NAMES = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
 #: Initializations of W_rec by name; a user array is also accepted (recorded as "user").
 INITS = ("normal", "orthogonal", "identity", "user")
@@ -374,7 +372,7 @@ class Network:
                        rec_mask=self.rec_mask, out_mask=self.out_mask)
 
     def project(self, params: dict) -> None:
-        """Apply the constraints to `params` in place (SPEC section 1).
+        """Apply the constraints to `params` in place.
 
         Absent connections are set to 0; under Dale's law, wrongly signed entries of
         W_rec are set to 0 (the way a Keras ``kernel_constraint`` works).
@@ -415,8 +413,14 @@ def _glorot_uniform(rng, fan_out: int, fan_in: int) -> np.ndarray:
 
 
 def _orthogonal(rng, n: int) -> np.ndarray:
+    """A Haar-random orthogonal (n, n) matrix drawn from `rng`."""
     if n == 1:
         return np.array([[1.0 if rng.random() < 0.5 else -1.0]])
+    # Imported here, not at the top, for start-up time: scipy.stats takes longer to import
+    # (about 0.9 s) than the model, the kernels and Numba together (about 0.5 s), and only
+    # this initialization needs it.
+    import scipy.stats
+
     return scipy.stats.ortho_group.rvs(n, random_state=rng)
 
 
@@ -475,194 +479,3 @@ def _init_recurrent(cfg: NetworkConfig, user_init, mask, rng) -> np.ndarray:
     if radius > 0:
         W *= cfg.gain / radius
     return W if cfg.dale_mode == "presynaptic" else np.ascontiguousarray(W.T)
-
-
-# ---------------------------------------------------------------------------------------
-# Forward pass
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """States and outputs of a simulation, trial-major.
-
-    Attributes
-    ----------
-    h : ndarray, shape (n_trials, n_steps, n_rec)
-        States h_1..h_T (h_0 is not included).
-    z : ndarray, shape (n_trials, n_steps, n_out)
-        Outputs.
-    """
-
-    h: np.ndarray
-    z: np.ndarray
-
-
-def check_inputs(net: Network, x, name: str = "x") -> np.ndarray:
-    """Validate trial-major inputs (n_trials, n_steps, n_in) and convert to the net's dtype."""
-    return check_array(
-        name, x, shape=(None, None, net.n_in), names=("n_trials", "n_steps", "n_in"),
-        dtype=net.dtype, hint="Did the task and the network disagree on n_in?",
-    )
-
-
-def check_h0(net: Network, h0, n_trials: int) -> np.ndarray:
-    """h0 as (n_trials, n_rec): zero, one state for all trials, or one per trial."""
-    if h0 is None:
-        return np.zeros((n_trials, net.n_rec), dtype=net.dtype)
-    h0 = check_array("h0", h0, dtype=net.dtype)
-    if h0.shape == (net.n_rec,):
-        return np.ascontiguousarray(np.broadcast_to(h0, (n_trials, net.n_rec)))
-    if h0.shape != (n_trials, net.n_rec):
-        fail("h0", f"an array of shape (n_rec={net.n_rec},) or (n_trials={n_trials}, n_rec={net.n_rec})", h0.shape)
-    return h0
-
-
-def check_noise(net: Network, noise, rng, n_trials: int, n_steps: int):
-    """The standard-normal noise realization xi, (n_trials, n_steps, n_rec), or None.
-
-    Drawn from `rng` when the network has ``sigma_rec > 0`` and no realization is given.
-    """
-    shape = (n_trials, n_steps, net.n_rec)
-    if noise is not None:
-        return check_array("noise", noise, shape=shape, names=("n_trials", "n_steps", "n_rec"),
-                           dtype=net.dtype)
-    if net.config.sigma_rec == 0.0:
-        return None
-    return as_generator(rng).standard_normal(shape, dtype=net.dtype)
-
-
-def forward(net: Network, x_tm: np.ndarray, h0: np.ndarray, xi):
-    """Run the forward kernel on validated, time-major inputs.
-
-    Parameters
-    ----------
-    x_tm : (n_steps, n_trials, n_in), C-contiguous, net dtype
-    h0 : (n_trials, n_rec)
-    xi : (n_trials, n_steps, n_rec) standard-normal noise, or None
-
-    Returns
-    -------
-    H : (n_steps + 1, n_trials, n_rec)
-        h_0..h_T, time-major.
-    DS : (n_steps, n_trials, n_rec)
-        sigma'(a_t).
-    Z : (n_steps, n_trials, n_out)
-        z_1..z_T.
-    The three are work buffers, overwritten by the next call (see :func:`work_buffers`).
-
-    Notes
-    -----
-    Every matrix product of a step runs inside the kernels, with the BLAS that Numba
-    links (SciPy's). Mixing in NumPy's own BLAS (a second OpenBLAS with its own thread
-    pool) in the hot path makes the two pools compete for the cores: up to 2x slower.
-    """
-    p = net._params
-    n_steps, n_trials, n_in = x_tm.shape
-    dtype = net.dtype
-    H, DS, Z = work_buffers(n_steps, n_trials, net.n_rec, net.n_out, dtype)
-    H[0] = h0
-    if xi is not None:
-        scale = dtype.type(np.sqrt(2.0 * net.alpha) * net.config.sigma_rec)
-        noise = np.ascontiguousarray(xi.transpose(1, 0, 2)) * scale  # (n_steps, n_trials, n_rec)
-        has_noise = True
-    else:
-        noise = np.zeros((1, 1, 1), dtype=dtype)
-        has_noise = False
-    args = (x_tm, np.ascontiguousarray(p["W_in"].T), p["b_rec"], np.ascontiguousarray(p["W_rec"].T), p["W_out"], p["b_out"],
-            noise, has_noise, dtype.type(net.alpha), kernels.ACTIVATIONS[net.config.activation])
-    n_blocks = trial_blocks(n_trials, net.n_rec)
-    if n_blocks > 1:
-        kernels._forward_kernel_blocks(*args, n_blocks, H, DS, Z)
-    else:  # no parallel launch: its latency is all cost when there is one block
-        kernels._forward_kernel(*args, H, DS, Z)
-    return H, DS, Z
-
-
-#: OpenBLAS runs a matrix product on the calling thread up to this many multiply-adds
-#: (m * n * k <= 65536 * GEMM_MULTITHREAD_THRESHOLD, with the default threshold 4).
-_BLAS_SERIAL_WORK = 2**18
-#: Trials per block when the kernels run blocks of trials in parallel.
-_BLOCK_TRIALS = 16
-
-
-def trial_blocks(n_trials: int, n_rec: int) -> int:
-    """How many blocks of trials the kernels run in parallel.
-
-    The per-step product of a block, ``(n_block, n_rec) x (n_rec, n_rec)``, is small at
-    the seed's size (64 x 50 x 50) and BLAS runs it on one thread, which would leave the
-    other cores idle: the kernels then cut the trials into blocks of 16, which run in
-    parallel through all steps and sum their own gradients. Once a 16-trial product is
-    big enough for BLAS to use threads (n_rec >= 128), the kernels keep one block and
-    let BLAS split each product (parallel blocks would make BLAS threads and block
-    threads compete for the cores, which costs far more than it brings).
-
-    The partition depends only on the sizes, never on the thread count or the machine,
-    so results are bitwise reproducible with any NUMBA_NUM_THREADS.
-    """
-    if n_trials < 2 * _BLOCK_TRIALS or _BLOCK_TRIALS * n_rec * n_rec > _BLAS_SERIAL_WORK:
-        return 1
-    return -(-n_trials // _BLOCK_TRIALS)
-
-
-_work = threading.local()
-
-
-def work_buffers(n_steps: int, n_trials: int, n_rec: int, n_out: int, dtype) -> tuple:
-    """State, derivative and output buffers, reused across calls of the same size.
-
-    Returns ``H (n_steps + 1, n_trials, n_rec)``, ``DS (n_steps, n_trials, n_rec)`` and
-    ``Z (n_steps, n_trials, n_out)``. Fresh buffers of this size (tens of MB) cost more
-    in page faults than a whole training step at the seed's size, so each thread keeps
-    the last ones it used. Their contents are overwritten by the next call: callers copy
-    out what they return.
-    """
-    key = (n_steps, n_trials, n_rec, n_out, np.dtype(dtype).str)
-    cached = getattr(_work, "buffers", None)
-    if cached is None or cached[0] != key:
-        cached = (key, (
-            np.empty((n_steps + 1, n_trials, n_rec), dtype=dtype),
-            np.empty((n_steps, n_trials, n_rec), dtype=dtype),
-            np.empty((n_steps, n_trials, n_out), dtype=dtype),
-        ))
-        _work.buffers = cached
-    return cached[1]
-
-
-def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
-    """Run the network on inputs `x` with the Euler update.
-
-    Parameters
-    ----------
-    net : Network
-    x : array_like, shape (n_trials, n_steps, n_in)
-    h0 : array_like, shape (n_rec,) or (n_trials, n_rec), optional
-        Initial state (default 0).
-    rng : numpy.random.Generator, int or None
-        Draws the recurrent noise when ``net.config.sigma_rec > 0``.
-    noise : array_like, shape (n_trials, n_steps, n_rec), optional
-        A standard-normal realization xi to use instead of drawing one.
-
-    Returns
-    -------
-    Trajectory
-        ``h`` (n_trials, n_steps, n_rec) and ``z`` (n_trials, n_steps, n_out).
-
-    Notes
-    -----
-    For t = 1..T::
-
-        a_t = W_rec h_{t-1} + W_in x_t + b_rec
-        h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + sqrt(2 alpha) sigma_rec xi_t
-        z_t = W_out h_t + b_out
-    """
-    x = check_inputs(net, x)
-    n_trials, n_steps, _ = x.shape
-    h0 = check_h0(net, h0, n_trials)
-    xi = check_noise(net, noise, rng, n_trials, n_steps)
-    H, _, Z = forward(net, np.ascontiguousarray(x.transpose(1, 0, 2)), h0, xi)  # work buffers
-    # copy() always copies (ascontiguousarray would return a view of the work buffer
-    # when n_trials == 1)
-    h = H[1:].transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_rec)
-    z = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
-    return Trajectory(h=h, z=z)

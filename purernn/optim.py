@@ -72,16 +72,11 @@ class Adam:
         norm = global_norm(grads, names)
         scale = clip_scale(norm, self.clip_norm)
         t = state.t + 1
-        bias1 = 1.0 - self.beta1**t
-        bias2 = 1.0 - self.beta2**t
         m = {k: a.copy() for k, a in state.m.items()}
         v = {k: a.copy() for k, a in state.v.items()}
         for name in names:
-            p = params[name]
-            dt = p.dtype.type
-            kernels._adam_kernel(p.reshape(-1), np.ascontiguousarray(grads[name], dtype=p.dtype).reshape(-1),
-                                 m[name].reshape(-1), v[name].reshape(-1), dt(scale), dt(self.lr),
-                                 dt(self.beta1), dt(self.beta2), dt(self.eps), dt(bias1), dt(bias2))
+            kernels.adam_update(params[name], grads[name], m[name], v[name], t=t, lr=self.lr,
+                                beta1=self.beta1, beta2=self.beta2, eps=self.eps, scale=scale)
         return AdamState(t=t, m=m, v=v), norm
 
 
@@ -90,7 +85,7 @@ def global_norm(grads: Mapping, names) -> float:
     total = 0.0
     for name in names:
         g = grads[name]
-        total += float(np.sum(np.square(g), dtype=np.float64))  # no BLAS call: see model.forward
+        total += float(np.sum(np.square(g), dtype=np.float64))  # no BLAS call: see kernels.forward
     return math.sqrt(total)
 
 

@@ -1,4 +1,4 @@
-"""Run directories on disk (SPEC section 4): save, load, checkpoint and resume a training run.
+"""Run directories on disk: the format, and how a run is saved, checkpointed and loaded.
 
 A run directory holds::
 
@@ -7,38 +7,37 @@ A run directory holds::
     params.npz       final and initial parameters, masks, Adam state   (complete runs)
     history.npz      loss, grad_norm per step; eval_step, val_loss, val_accuracy
     checkpoint.npz   everything needed to continue exactly              (while training)
-    figures/         written by the CLI (:func:`write_figures`)
+    figures/         written by the CLI (:func:`purernn.figures.write_figures`)
 
 Only arrays and JSON are written; npz files are read with ``allow_pickle=False``. Every
 file is written to a temporary file in the same directory and moved into place with
-``os.replace``, all the data files before ``run.json``, so a crash while saving leaves the
-previous files intact. A file that is missing, truncated, corrupt, edited by hand or not
+``os.replace`` (:func:`purernn._files.write_files`), all the data files before
+``run.json``, so a crash while saving leaves the previous files intact. A file that is missing, truncated, corrupt, edited by hand or not
 matching its recorded checksum raises :class:`~purernn.errors.RunFileError` naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime
-import hashlib
 import io
 import json
 import logging
 import math
-import os
 import platform
-import tempfile
 import zipfile
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 
+from ._files import json_bytes, npz_bytes, sha256, to_jsonable, utc_now, write_files
+from . import tasks
+from ._validate import fail
+from .config import TrainConfig
 from .errors import RunFileError, ValidationError
 from .model import PARAM_NAMES, Network, NetworkConfig
 from .optim import AdamState
-from .train import TrainConfig, TrainResult, _Loop, _run
+from .results import RunState, TrainResult
 
 __all__ = [
     "RUN_JSON",
@@ -48,9 +47,9 @@ __all__ = [
     "FIGURES_DIR",
     "save_run",
     "load_run",
-    "resume",
     "read_run_json",
-    "write_figures",
+    "load_state",
+    "RunWriter",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,71 +66,8 @@ HISTORY_KEYS = ("loss", "grad_norm", "eval_step", "val_loss", "val_accuracy")
 
 
 # ---------------------------------------------------------------------------------------
-# Atomic files
-# ---------------------------------------------------------------------------------------
-
-
-def _npz_bytes(arrays: dict) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def _json_bytes(obj) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n").encode("ascii")
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _stage(path: Path, data: bytes) -> Path:
-    """Write `data` to a new temporary file next to `path`, flushed to disk."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
-def _write_files(directory: Path, files: dict) -> None:
-    """Atomically replace each ``directory / name`` by its bytes, in the dict's order.
-
-    All files are staged (written and fsynced under temporary names) before the first is
-    moved into place, so an error or a crash while writing leaves every previous file
-    as it was. Put ``run.json`` last: it is the record that refers to the others.
-    """
-    staged = []
-    try:
-        for name, data in files.items():
-            staged.append((_stage(directory / name, data), directory / name))
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)  # only left over if something failed before its rename
-    with contextlib.suppress(OSError):  # make the renames durable (not on every OS)
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-# ---------------------------------------------------------------------------------------
 # run.json
 # ---------------------------------------------------------------------------------------
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _versions() -> dict:
@@ -149,10 +85,6 @@ def _versions() -> dict:
     }
 
 
-def _finite_or_none(x: float):
-    return float(x) if math.isfinite(x) else None
-
-
 def _meta(net_config: NetworkConfig, task, config: TrainConfig, *, status: str, step: int,
           created: str, files: dict, result: TrainResult | None = None, error: str | None = None) -> dict:
     meta = {
@@ -166,7 +98,7 @@ def _meta(net_config: NetworkConfig, task, config: TrainConfig, *, status: str, 
         "seed": config.seed,
         "versions": _versions(),
         "created_utc": created,
-        "updated_utc": _utc_now(),
+        "updated_utc": utc_now(),
         "files": files,
     }
     if result is not None:
@@ -175,8 +107,8 @@ def _meta(net_config: NetworkConfig, task, config: TrainConfig, *, status: str, 
             "best_step": result.best_step,
             "stop_reason": result.stop_reason,
             "wall_time": result.wall_time,
-            "val_accuracy": _finite_or_none(result.val_accuracy),
-            "val_loss": _finite_or_none(result.val_loss),
+            "val_accuracy": to_jsonable(float(result.val_accuracy)),
+            "val_loss": to_jsonable(float(result.val_loss)),
             "target_accuracy": result.target_accuracy,
             "reached_criterion": bool(result.reached_criterion),
         }
@@ -228,8 +160,6 @@ def read_run_json(path) -> dict:
 
 def _configs(path: Path, meta: dict):
     """(NetworkConfig, Task, TrainConfig) from a checked run.json."""
-    from . import tasks
-
     file = path / RUN_JSON
     try:
         net_config = NetworkConfig(**meta["network"])
@@ -262,7 +192,7 @@ def _read_npz(path: Path, meta: dict, name: str) -> dict:
     except OSError as err:
         raise _bad(file, f"cannot be read ({err})") from err
     recorded = meta["files"].get(name)
-    if recorded != _sha256(data):
+    if recorded != sha256(data):
         raise _bad(file, "does not match the SHA-256 recorded in run.json; it was truncated, "
                    "corrupted or edited by hand (or written by an interrupted save)")
     try:
@@ -316,43 +246,64 @@ def _remove_stale(path: Path, names) -> None:
             f.unlink()
 
 
-class _RunWriter:
-    """Writes checkpoints and the final files of one run directory."""
+class RunWriter:
+    """Writes the checkpoints and the final files of one run directory.
+
+    Made by :meth:`create` (a new run) or :meth:`open` (continuing a saved one); the
+    training loop calls :meth:`checkpoint`, :meth:`mark_diverged` and :meth:`finish`.
+    """
 
     def __init__(self, path: Path, net_config: NetworkConfig, task, config: TrainConfig,
-                 created: str, last_checkpoint_step: int | None = None):
+                 created: str, last_checkpoint_step: int | None = None, files: dict | None = None):
         self.path = path
         self.net_config = net_config
         self.task = task
         self.config = config
         self.created = created
         self.last_checkpoint_step = last_checkpoint_step
-        self._files: dict = {}
+        self._files: dict = dict(files or {})
         self._stale: list = []  # files of an overwritten run, removed after the first checkpoint
 
     @classmethod
-    def create(cls, path, net: Network, task, config: TrainConfig, *, overwrite: bool) -> "_RunWriter":
+    def create(cls, path, net: Network, task, config: TrainConfig, *, overwrite: bool) -> "RunWriter":
+        """A writer for a new run in `path` (refused if a run is there, unless `overwrite`)."""
         path = Path(path)
         present = _check_target_dir(path, overwrite)
-        writer = cls(path, net.config, task, config, _utc_now())
+        writer = cls(path, net.config, task, config, utc_now())
         writer._stale = [n for n in present if n in (PARAMS_FILE, HISTORY_FILE)]
         return writer
+
+    @classmethod
+    def open(cls, path) -> tuple[RunState, "RunWriter"] | None:
+        """The saved state of an unfinished run and a writer to continue it.
+
+        Returns None when the run in `path` is already complete.
+        """
+        path = Path(path)
+        meta = read_run_json(path)
+        if meta["status"] == "complete":
+            return None
+        net_config, task, config = _configs(path, meta)
+        state = load_state(path, meta, net_config, task, config)
+        writer = cls(path, net_config, task, config, str(meta["created_utc"]),
+                     last_checkpoint_step=state.step, files=meta["files"])
+        return state, writer
 
     def _write_meta(self, status: str, step: int, extra_files: dict, **kw) -> None:
         meta = _meta(self.net_config, self.task, self.config, status=status, step=step,
                      created=self.created, files=self._files, **kw)
-        _write_files(self.path, {**extra_files, RUN_JSON: _json_bytes(meta)})
+        write_files(self.path, {**extra_files, RUN_JSON: json_bytes(meta)})
 
-    def checkpoint(self, loop: _Loop, status: str = "running") -> None:
-        """Save `loop`'s state as ``checkpoint.npz`` and record it in run.json."""
-        data = _npz_bytes(loop.to_arrays())
-        self._files = {CHECKPOINT_FILE: _sha256(data)}
-        self._write_meta(status, loop.step, {CHECKPOINT_FILE: data})
-        self.last_checkpoint_step = loop.step
+    def checkpoint(self, state: RunState, status: str = "running") -> None:
+        """Save `state` as ``checkpoint.npz`` and record it in run.json."""
+        data = npz_bytes(state.to_arrays())
+        self._files = {CHECKPOINT_FILE: sha256(data)}
+        self._write_meta(status, state.step, {CHECKPOINT_FILE: data})
+        self.last_checkpoint_step = state.step
         if self._stale:
             _remove_stale(self.path, self._stale)
             self._stale = []
-        logger.debug("checkpoint at step %d in %s", loop.step, self.path)
+        logger.debug("checkpoint at step %d in %s", state.step, self.path)
 
     def mark_diverged(self, error: str) -> None:
         """Record the divergence in run.json; the last checkpoint stays as it is."""
@@ -383,18 +334,18 @@ def _params_arrays(result: TrainResult) -> dict:
 
 
 def _write_complete(path: Path, result: TrainResult, created: str) -> None:
-    params = _npz_bytes(_params_arrays(result))
-    history = _npz_bytes({k: np.asarray(result.history[k]) for k in HISTORY_KEYS})
-    files = {PARAMS_FILE: _sha256(params), HISTORY_FILE: _sha256(history)}
+    params = npz_bytes(_params_arrays(result))
+    history = npz_bytes({k: np.asarray(result.history[k]) for k in HISTORY_KEYS})
+    files = {PARAMS_FILE: sha256(params), HISTORY_FILE: sha256(history)}
     meta = _meta(result.net.config, result.task, result.config, status="complete",
                  step=result.n_steps, created=created, files=files, result=result)
-    _write_files(path, {PARAMS_FILE: params, HISTORY_FILE: history, RUN_JSON: _json_bytes(meta)})
+    write_files(path, {PARAMS_FILE: params, HISTORY_FILE: history, RUN_JSON: json_bytes(meta)})
     with contextlib.suppress(FileNotFoundError):
         (path / CHECKPOINT_FILE).unlink()
 
 
 def save_run(path, result: TrainResult, *, overwrite: bool = False) -> Path:
-    """Save a finished training run to directory `path` (SPEC section 4).
+    """Save a finished training run to directory `path`.
 
     Parameters
     ----------
@@ -416,12 +367,10 @@ def save_run(path, result: TrainResult, *, overwrite: bool = False) -> Path:
     ``history.npz`` and ``run.json``, each atomically (temporary file + ``os.replace``).
     """
     if not isinstance(result, TrainResult):
-        from ._validate import fail
-
         fail("result", "a purernn.TrainResult (from pr.train)", type(result).__name__)
     path = Path(path)
     _check_target_dir(path, overwrite)
-    _write_complete(path, result, _utc_now())
+    _write_complete(path, result, utc_now())
     return path
 
 
@@ -450,15 +399,9 @@ def load_run(path) -> TrainResult:
     meta = read_run_json(path)
     net_config, task, config = _configs(path, meta)
     if meta["status"] != "complete":
-        loop = _load_loop(path, meta, net_config, task, config)
-        loop.stop_reason = "diverged" if meta["status"] == "diverged" else "interrupted"
-        # where training stands (not the best evaluation so far): what resume continues
-        evaluated = bool(loop.eval_step) and loop.eval_step[-1] == loop.step
-        return dataclasses.replace(
-            loop.result(), net=loop.net, best_step=loop.step,
-            val_accuracy=loop.val_accuracy[-1] if evaluated else math.nan,
-            val_loss=loop.val_loss[-1] if evaluated else math.nan,
-        )
+        state = load_state(path, meta, net_config, task, config)
+        state.stop_reason = "diverged" if meta["status"] == "diverged" else "interrupted"
+        return state.result(current=True)  # where training stands: what resume continues
 
     file = path / PARAMS_FILE
     arrays = _read_npz(path, meta, PARAMS_FILE)
@@ -495,114 +438,12 @@ def load_run(path) -> TrainResult:
         raise _bad(file, f"entry 'result' is missing or malformed ({err!r})") from err
 
 
-def _load_loop(path: Path, meta: dict, net_config, task, config) -> _Loop:
+def load_state(path, meta: dict, net_config, task, config) -> RunState:
+    """The :class:`RunState` saved in the checkpoint of run directory `path`."""
+    path = Path(path)
     file = path / CHECKPOINT_FILE
     arrays = _read_npz(path, meta, CHECKPOINT_FILE)
     try:
-        return _Loop.from_arrays(arrays, net_config, task, config)
+        return RunState.from_arrays(arrays, net_config, task, config)
     except (KeyError, ValidationError, TypeError, ValueError) as err:
         raise _arrays_error(file, err) from err
-
-
-def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
-    """Continue an interrupted run from its checkpoint, in place.
-
-    The final parameters are bitwise equal to those of an uninterrupted run with the
-    same seed and configuration (every random draw is a function of the seed, the
-    stream and the step; the checkpoint holds the parameters and Adam's state).
-
-    Parameters
-    ----------
-    path : str or path-like
-        A run directory with status running, interrupted or diverged (a diverged run
-        will diverge again at the same step: change the configuration and retrain).
-    progress : bool
-    callbacks : sequence of callables, optional
-        As in :func:`purernn.train`.
-
-    Returns
-    -------
-    TrainResult
-        For a run that is already complete, the saved result (nothing is trained).
-    """
-    path = Path(path)
-    meta = read_run_json(path)
-    if meta["status"] == "complete":
-        logger.info("%s is already complete; nothing to resume", path)
-        return load_run(path)
-    net_config, task, config = _configs(path, meta)
-    loop = _load_loop(path, meta, net_config, task, config)
-    writer = _RunWriter(path, net_config, task, config, str(meta["created_utc"]),
-                        last_checkpoint_step=loop.step)
-    writer._files = dict(meta["files"])
-    logger.info("resuming %s at step %d of %d", path, loop.step, config.total_steps)
-    return _run(loop, writer, progress=progress, callbacks=callbacks)
-
-
-# ---------------------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------------------
-
-
-def write_figures(path, result: TrainResult | None = None, *, n_trials: int = 200, rng=0,
-                  dpi: int = 120) -> list:
-    """Write the training figures of a run into ``path / "figures"``.
-
-    ``loss.png`` (training loss per step, validation loss), ``accuracy.png`` (validation
-    accuracy and the criterion) and ``trials.png`` (one sample trial per condition:
-    input, target and the trained network's output).
-
-    Parameters
-    ----------
-    path : str or path-like
-        The run directory.
-    result : TrainResult, optional
-        Default: :func:`load_run` (`path`).
-    n_trials : int
-        Trials drawn to find one per condition.
-    rng : numpy.random.Generator, int or None
-        Draws the sample trials (and their recurrent noise).
-    dpi : int
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written.
-    """
-    from matplotlib.figure import Figure
-
-    from . import plots
-    from ._validate import as_generator
-    from .model import simulate
-
-    path = Path(path)
-    result = load_run(path) if result is None else result
-    out = path / FIGURES_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-
-    def save(fig, name):
-        target = out / name
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
-        _write_files(out, {name: buf.getvalue()})
-        written.append(target)
-
-    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
-    plots.plot_loss_curve(result.history, ax=fig.subplots())
-    save(fig, "loss.png")
-    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
-    plots.plot_accuracy_curve(result.history, criterion=result.target_accuracy, ax=fig.subplots())
-    save(fig, "accuracy.png")
-
-    gen = as_generator(rng)
-    batch = result.task.sample(n_trials, gen)
-    z = simulate(result.net, batch.x, rng=gen).z
-    cond = np.asarray(batch.info.get("condition", np.zeros(batch.n_trials, dtype=int)))
-    n_cols = min(np.unique(cond).size, 8)
-    fig = Figure(figsize=(2.4 * n_cols + 0.8, 3.8), layout="constrained")
-    axes = fig.subplots(2, n_cols, sharex=True, sharey="row", squeeze=False)
-    plots.plot_trials(batch, z=z, dt=result.task.dt, axes=axes, max_conditions=8)
-    fig.suptitle(f"{result.task.name}: trained network (one trial per condition)", fontsize=8)
-    save(fig, "trials.png")
-    return written

@@ -8,8 +8,6 @@ the study directory and its own figures and number tables into ``docs/studies/<n
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import logging
 import sys
 from pathlib import Path
@@ -19,8 +17,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from purernn.report import condition_table, eigenvalues_of, format_table, group_rows, report  # noqa: E402
-from purernn.sweep import rows_for_study, sweep  # noqa: E402
+from purernn._files import write_json, write_text  # noqa: E402
+from purernn.figures import save_png  # noqa: E402
+from purernn.sweep import (  # noqa: E402
+    condition_table,
+    eigenvalues_of,
+    format_table,
+    group_rows,
+    report,
+    rows_for_study,
+    sweep,
+)
 
 __all__ = ["parse_args", "run_study", "save", "condition_table", "eigenvalues_of", "format_table",
            "group_rows", "mean_sd"]
@@ -56,9 +63,7 @@ def run_study(name: str, args) -> tuple:
 
 
 def save(fig, path: Path, dpi: int = 110) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    path.write_bytes(buf.getvalue())
+    save_png(fig, path, dpi=dpi)
     print("wrote", path.relative_to(ROOT))
     return path
 
@@ -76,7 +81,7 @@ def write_numbers(docs: Path, script: str, args, stem: str, head, table, rows, e
             "mean +/- sd over realizations.\n\n" + format_table(head, table) + "\n")
     if extra:
         text += "\n" + extra + "\n"
-    (docs / "numbers.md").write_text(text)
-    (docs / "conditions.json").write_text(json.dumps(condition_table(rows), indent=1, default=float))
+    write_text(docs / "numbers.md", text)
+    write_json(docs / "conditions.json", condition_table(rows), indent=1)
     print(text)
     return text

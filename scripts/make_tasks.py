@@ -12,14 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from purernn.plots import plot_trials  # noqa: E402
-from purernn.tasks import TASKS  # noqa: E402
+from purernn.figures import save_png, trials_figure
+from purernn.tasks import TASKS
 
 SEED = 1234
 N_TRIALS = 400  # enough that every condition appears
@@ -69,13 +63,8 @@ def main(argv=None) -> None:
     for name in args.names or sorted(TASKS):
         task = TASKS[name]()
         batch = task.sample(N_TRIALS, rng=SEED)
-        axes = plot_trials(batch, dt=task.dt, n_per_condition=1, max_conditions=6)
-        fig = axes[0, 0].figure
-        fig.suptitle(f"{name}: {task.summary}", fontsize=8)
-        path = args.out / f"{name}.png"
-        fig.savefig(path, dpi=args.dpi)
-        plt.close(fig)
-        print(path)
+        fig = trials_figure(batch, dt=task.dt, title=f"{name}: {task.summary}", max_conditions=6)
+        print(save_png(fig, args.out / f"{name}.png", dpi=args.dpi))
     if not args.names:
         page = args.out.parent / "tasks.md"
         page.write_text(tasks_page(sorted(TASKS)))

@@ -36,14 +36,16 @@ def _purernn(*args, cwd):
     return proc
 
 
-def test_train_evaluate_resume_end_to_end(tmp_path):
+def _end_to_end(tmp_path, run_cli):
+    """train -> evaluate -> resume through the command line; `run_cli(*args)` returns
+    (exit code, stdout, stderr)."""
     config = tmp_path / "tiny.toml"
     config.write_text(TOML)
     run = tmp_path / "run"
-    proc = _purernn("train", "xor", "--out", run, "--config", config, "--steps", 40, "--seed", 5,
-                    "--quiet", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "40 steps" in proc.stdout and str(run) in proc.stdout
+    code, out, err = run_cli("train", "xor", "--out", run, "--config", config, "--steps", 40,
+                             "--seed", 5, "--quiet")
+    assert code == 0, err
+    assert "40 steps" in out and str(run) in out
     assert sorted(p.name for p in (run / "figures").iterdir()) == ["accuracy.png", "loss.png", "trials.png"]
     meta = json.loads((run / "run.json").read_text())
     assert meta["network"]["n_rec"] == 16 and meta["train"]["lr"] == 0.01
@@ -53,9 +55,10 @@ def test_train_evaluate_resume_end_to_end(tmp_path):
     expected_init = pr.default_network(loaded.task, seed=5, n_rec=16)
     assert np.array_equal(loaded.net_init.params["W_rec"], expected_init.params["W_rec"])
 
-    proc = _purernn("evaluate", run, "--n-trials", 300, "--seed", 1, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "accuracy" in proc.stdout and "95% CI" in proc.stdout and "/300 trials" in proc.stdout
+    code, out, err = run_cli("evaluate", run, "--n-trials", 300, "--seed", 1)
+    assert code == 0, err
+    ev = pr.evaluate(loaded.net, loaded.task, n_trials=300, rng=1)
+    assert f"{ev.accuracy:.4f}" in out and "95% CI" in out and f"{ev.n_correct}/300 trials" in out
 
     # an interrupted run (Ctrl-C at step 13), resumed by the CLI, equals an uninterrupted one
     task = tiny_task("xor")
@@ -69,11 +72,29 @@ def test_train_evaluate_resume_end_to_end(tmp_path):
                     callbacks=[ctrl_c])
     assert part.stop_reason == "interrupted"
     whole = pr.train(tiny_net(task), task, cfg, progress=False)
-    proc = _purernn("resume", tmp_path / "part", "--quiet", "--no-figures", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    code, out, err = run_cli("resume", tmp_path / "part", "--quiet", "--no-figures")
+    assert code == 0, err
     resumed = pr.load_run(tmp_path / "part")
     for k, v in whole.net.params.items():
         assert np.array_equal(resumed.net.params[k], v), k
+
+
+def test_train_evaluate_resume_in_process(tmp_path, capsys):
+    _end_to_end(tmp_path, lambda *args: _main(args, capsys))
+
+
+@pytest.mark.slow
+def test_train_evaluate_resume_end_to_end_in_subprocesses(tmp_path):
+    def run_cli(*args):
+        proc = _purernn(*args, cwd=tmp_path)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    _end_to_end(tmp_path, run_cli)
+
+
+def test_version_in_a_subprocess(tmp_path):
+    proc = _purernn("--version", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"purernn {pr.__version__}"
 
 
 def _main(argv, capsys):

@@ -35,6 +35,16 @@ def test_orthogonal_init_is_orthogonal_times_gain():
     np.testing.assert_allclose(W @ W.T, 1.3**2 * np.eye(40), atol=1e-12)
 
 
+def test_orthogonal_init_is_scipys_draw():
+    """The orthogonal draw is scipy.stats.ortho_group's, from the seed's generator, so that
+    networks (and training runs) stay the same across versions of purernn."""
+    import scipy.stats
+
+    W = pr.Network.create(2, 30, 1, init="orthogonal", gain=0.9, seed=11).params["W_rec"]
+    expected = scipy.stats.ortho_group.rvs(30, random_state=np.random.default_rng(11))
+    np.testing.assert_array_equal(W, 0.9 * expected)
+
+
 def test_normal_init_variance_and_identity():
     W = pr.Network.create(1, 400, 1, init="normal", gain=2.0, seed=0).params["W_rec"]
     assert np.var(W) * 400 == pytest.approx(4.0, rel=0.02)

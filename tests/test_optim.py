@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import purernn as pr
+from purernn import reference
 from purernn.optim import clip_scale, global_norm
 from purernn.tasks import Batch
 
-from . import naive
 from .conftest import make_data, make_net
 
 
@@ -35,9 +35,29 @@ def test_adam_two_steps_by_hand():
     np.testing.assert_allclose(params["w"], expected2, rtol=1e-14)
     assert state.t == 2
     # and the textbook reference
-    p, m, v = naive.adam_step(np.array([1.0, -2.0, 0.5]), g1, 0, 0, 1, lr=0.01)
-    p, m, v = naive.adam_step(p, g2, m, v, 2, lr=0.01)
+    p, m, v = reference.adam_step(np.array([1.0, -2.0, 0.5]), g1, 0, 0, 1, lr=0.01)
+    p, m, v = reference.adam_step(p, g2, m, v, 2, lr=0.01)
     np.testing.assert_allclose(params["w"], p, rtol=1e-14)
+
+
+def test_adam_with_clipping_matches_reference():
+    """Several clipped steps on several parameters, against the textbook form."""
+    rng = np.random.default_rng(0)
+    params = {"a": rng.standard_normal((4, 3)), "b": rng.standard_normal(5)}
+    ref = {k: (v.copy(), 0.0, 0.0) for k, v in params.items()}
+    opt = pr.Adam(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-7, clip_norm=1.0)
+    state = opt.init(params)
+    for t in range(1, 8):
+        grads = {k: 3.0 * rng.standard_normal(v.shape) for k, v in params.items()}
+        state, norm = opt.update(params, grads, state, ["a", "b"])
+        scale = min(1.0, 1.0 / norm)
+        for k, g in grads.items():
+            p, m, v = ref[k]
+            ref[k] = reference.adam_step(p, scale * g, m, v, t, lr=0.02, beta1=0.8, beta2=0.99, eps=1e-7)
+    assert state.t == 7
+    for k in params:
+        for got, want in zip((params[k], state.m[k], state.v[k]), ref[k]):
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * np.abs(want).max())
 
 
 def test_clipping_exactly_at_threshold():

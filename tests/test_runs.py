@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import purernn as pr
-from purernn import runs
+from purernn import _files, figures
 from purernn.model import PARAM_NAMES
 
 from .train_helpers import tiny_config, tiny_net, tiny_task
@@ -119,7 +119,7 @@ def test_a_crash_while_saving_leaves_the_previous_run_intact(saved_run, monkeypa
     path, result = saved_run
     before = {p.name: p.read_bytes() for p in path.iterdir()}
     staged = []
-    real_stage = runs._stage
+    real_stage = _files._stage
 
     def crash_on_second_file(target, data):
         staged.append(target.name)
@@ -127,7 +127,7 @@ def test_a_crash_while_saving_leaves_the_previous_run_intact(saved_run, monkeypa
             raise OSError("disk full (simulated)")
         return real_stage(target, data)
 
-    monkeypatch.setattr(runs, "_stage", crash_on_second_file)
+    monkeypatch.setattr(_files, "_stage", crash_on_second_file)
     with pytest.raises(OSError, match="simulated"):
         pr.save_run(path, result, overwrite=True)
     monkeypatch.undo()
@@ -202,9 +202,9 @@ def test_pickled_arrays_are_refused(saved_run):
     path, _ = saved_run
     arrays = dict(np.load(path / "params.npz"))
     arrays["W_rec"] = np.array([{"evil": 1}], dtype=object)
-    runs._write_files(path, {"params.npz": runs._npz_bytes(arrays)})
+    _files.write_files(path, {"params.npz": _files.npz_bytes(arrays)})
     meta = json.loads((path / "run.json").read_text())
-    meta["files"]["params.npz"] = runs._sha256((path / "params.npz").read_bytes())
+    meta["files"]["params.npz"] = _files.sha256((path / "params.npz").read_bytes())
     (path / "run.json").write_text(json.dumps(meta))
     with pytest.raises(pr.RunFileError, match="params.npz.*plain arrays"):
         pr.load_run(path)
@@ -219,7 +219,7 @@ def test_not_a_run_directory(tmp_path):
 
 def test_write_figures(saved_run):
     path, result = saved_run
-    written = runs.write_figures(path, result)
+    written = figures.write_figures(path, result)
     assert sorted(p.name for p in written) == ["accuracy.png", "loss.png", "trials.png"]
     for p in written:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""Analysis of trained networks (SPEC section 5): spectra, weights, activity,
+"""Analysis of trained networks: spectra, weights, activity,
 linearization, fixed points, degradation, diversity across runs, and a full report.
 
     import purernn as pr

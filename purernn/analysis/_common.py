@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from .._files import to_jsonable
 from .._validate import check_array, fail
 from ..model import Network
 
@@ -82,7 +83,4 @@ def activation_second(name: str, s: np.ndarray, ds: np.ndarray) -> np.ndarray:
 
 def complex_to_json(z) -> list:
     """Complex numbers -> [re, im] pairs (nested like the input), for JSON."""
-    z = np.asarray(z)
-    if z.ndim == 0:
-        return [float(z.real), float(z.imag)]
-    return [complex_to_json(v) for v in z]
+    return to_jsonable(np.asarray(z, dtype=complex))

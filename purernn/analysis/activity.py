@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import check_array, check_int, fail
-from ..model import simulate
+from ..simulation import simulate
 from ._common import check_net
 
 __all__ = ["PCA", "pca", "Activity", "activity"]

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_generator, check_array, check_choice, check_int, fail
-from ..model import Network, check_noise, simulate
+from .._validate import as_generator, check_array, check_choice, check_int, check_task, fail
+from ..model import Network
+from ..simulation import check_noise, simulate
 from ._common import check_net
 
 __all__ = ["MODES", "Degradation", "degradation", "lesion"]
@@ -149,8 +150,7 @@ def degradation(
         fail("fractions", "a non-empty sequence of numbers in [0, 1]", fractions)
     n_draws = check_int("n_draws", n_draws, lo=1)
     n_trials = check_int("n_trials", n_trials, lo=1)
-    if not (hasattr(task, "sample") and hasattr(task, "score")):
-        fail("task", "a purernn task (with sample and score)", type(task).__name__)
+    check_task(task)
     rng = as_generator(rng)
     if batch is None:
         batch = task.sample(n_trials, rng=rng)

@@ -16,7 +16,8 @@ import scipy.linalg
 import scipy.optimize
 
 from .._validate import as_generator, check_array, check_int, check_number
-from ..model import Network, simulate
+from ..model import Network
+from ..simulation import simulate
 from ._common import activation, activation_second, check_const_input, check_net, complex_to_json
 from .spectrum import sort_eigenvalues
 

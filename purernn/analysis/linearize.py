@@ -10,7 +10,8 @@ import numpy as np
 import scipy.linalg
 
 from .._validate import as_generator, check_choice, check_int, check_number
-from ..model import Network, simulate
+from ..model import Network
+from ..simulation import simulate
 from ._common import activation, check_const_input, check_net, check_state, complex_to_json
 from .spectrum import sort_eigenvalues
 

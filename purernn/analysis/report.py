@@ -5,16 +5,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
-import tempfile
 import time
 
 import numpy as np
 
-from .._validate import as_generator, fail
+from .._files import to_jsonable, write_json
+from .._validate import as_generator, check_task, fail
+from ..figures import new_figure as _figure
+from ..figures import save_png
 from ._common import check_net
 from .activity import activity
 from .degradation import degradation
@@ -23,7 +23,7 @@ from .linearize import free_response, linearize
 from .spectrum import spectrum
 from .weights import nonnormality, weight_change, weight_stats
 
-__all__ = ["analyze_network", "baseline_input", "write_json"]
+__all__ = ["analyze_network", "baseline_input"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,57 +40,9 @@ def baseline_input(batch, n_first: int = 10) -> np.ndarray:
     return np.round(20.0 * np.median(x.reshape(-1, x.shape[-1]), axis=0)) / 20.0 + 0.0
 
 
-def _jsonable(obj):
-    """numpy scalars/arrays -> Python; nan -> None, +-inf -> "inf" / "-inf"."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(obj, (complex, np.complexfloating)):
-        return [_jsonable(obj.real), _jsonable(obj.imag)]
-    return obj
-
-
-def write_json(path, data) -> None:
-    """Write `data` as JSON atomically (a temporary file in the same folder, then rename)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".summary-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(_jsonable(data), f, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _save(fig, out_dir: str, name: str, figures: list) -> None:
-    path = os.path.join(out_dir, name)
-    fig.savefig(path, dpi=120)
+    save_png(fig, os.path.join(out_dir, name))
     figures.append(name)
-
-
-def _figure(figsize):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained")
 
 
 def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: bool = False,
@@ -143,11 +95,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
         if net_before.params["W_rec"].shape != net.params["W_rec"].shape:
             fail("net_before", f"a network with n_rec = {net.n_rec}", net_before.n_rec)
     if task is not None:
-        if not (hasattr(task, "sample") and hasattr(task, "score")):
-            fail("task", "a purernn task (with sample and score) or None", type(task).__name__)
-        if task.n_in != net.n_in or task.n_out != net.n_out:
-            fail("task", f"a task with n_in={net.n_in} and n_out={net.n_out} like the network",
-                 f"{getattr(task, 'name', type(task).__name__)} with n_in={task.n_in}, n_out={task.n_out}")
+        check_task(task, net=net)
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     gen = as_generator(rng)
@@ -285,7 +233,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
 
     summary["figures"] = figures
     summary["timing"] = timing
-    summary = _jsonable(summary)
+    summary = to_jsonable(summary)
     if summary_path is not None:
         write_json(summary_path, summary)
     logger.info("analysis written to %s (%d figures, %.1f s)", out_dir, len(figures), sum(timing.values()))

@@ -1,7 +1,7 @@
 """Eigenvalue spectrum of a recurrent weight matrix: radius, dominant mode, bulk.
 
 The quantities the talk compares between random-normal and random-orthogonal
-initializations and under Dale's law (SPEC section 5): the spectral radius, the dominant
+initializations and under Dale's law: the spectral radius, the dominant
 eigenvalue(s) and their class, and the radius of the non-dominant bulk, a disk or a ring.
 """
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from .._files import to_jsonable
 from .._validate import fail
 from ..model import Network
 from ._common import check_net, check_square
@@ -174,16 +175,7 @@ class WeightChange:
     frac_sign_flip: dict
 
     def to_dict(self) -> dict:
-        return {k: {p: _json_float(v) for p, v in d.items()} for k, d in self.__dict__.items()}
-
-
-def _json_float(v: float):
-    """nan/inf are not JSON: give None or a string for them."""
-    if np.isnan(v):
-        return None
-    if np.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return float(v)
+        return {k: {p: to_jsonable(float(v)) for p, v in d.items()} for k, d in self.__dict__.items()}
 
 
 def weight_change(net_before, net_after) -> WeightChange:

@@ -1,4 +1,4 @@
-"""Task library: every task returns trials through the same interface (SPEC section 3).
+"""Task library: every task returns trials through the same interface (:mod:`purernn.tasks.base`).
 
     task = purernn.tasks.make("xor", noise_sigma=0.05)
     batch = task.sample(64, rng=0)       # batch.x, batch.y, batch.mask, batch.info

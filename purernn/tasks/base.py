@@ -1,4 +1,4 @@
-"""The task interface shared by every task (SPEC section 3).
+"""The task interface shared by every task (see docs/tasks.md for every task).
 
 A task is a frozen, keyword-only dataclass holding its timing and noise. It draws trials
 with :meth:`Task.sample` and judges a network's output with :meth:`Task.score`. Tasks

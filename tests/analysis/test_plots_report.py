@@ -87,12 +87,17 @@ def test_analyze_network_with_task_writes_figures_and_summary(tmp_path):
         assert name in summary["figures"]
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk == json.loads(json.dumps(summary))
-    assert 0.0 <= summary["accuracy"] <= 1.0
+    # the same 32 trials scored independently (the report draws them from its first seed)
+    seeds = np.random.default_rng(0).integers(0, 2**62, size=8)
+    batch = task.sample(32, rng=np.random.default_rng(seeds[0]))
+    z = pr.simulate(net, batch.x).z
+    assert summary["accuracy"] == np.mean(task.score(z, batch))
     # quick: the 32 trials are all used by degradation too, so fraction 0 is the accuracy
     assert summary["degradation"]["units"]["baseline"] == summary["accuracy"]
     assert summary["degradation"]["units"]["mean"][0] == summary["accuracy"]
     assert summary["spectrum"]["radius"] > 0 and "spectrum_before" in summary
-    assert summary["fixed_points"]["n_fp"] >= 0
+    fp = summary["fixed_points"]
+    assert fp["n_fp"] >= 1 and fp["n_fp"] == sum(fp["counts"].values())
     assert set(summary["linearization"]) >= {"dominant_frequency", "dominant_frequency_small_angle",
                                               "measured_frequency"}
 

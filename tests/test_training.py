@@ -9,15 +9,10 @@ import pytest
 
 import purernn as pr
 from purernn.tasks import TASKS
-from purernn.train import (
-    STREAMS,
-    TrainConfig,
-    _Data,
-    default_network_kwargs,
-    stream_rng,
-    stream_seed,
-    wilson_interval,
-)
+from purernn.config import STREAMS, TrainConfig, stream_rng, stream_seed
+from purernn.evaluation import wilson_interval
+from purernn.presets import default_network_kwargs
+from purernn.training import _Data
 
 from .train_helpers import tiny_config, tiny_net, tiny_task
 
@@ -253,18 +248,18 @@ def test_default_config_reaches_criterion_at_50_units(name):
 
 def test_running_out_of_steps_below_criterion_warns_with_a_hint(caplog):
     task = tiny_task("xor")
-    with caplog.at_level("WARNING", logger="purernn.train"):
+    with caplog.at_level("WARNING", logger="purernn.training"):
         r = pr.train(tiny_net(task, n_rec=60), task, tiny_config(n_steps=2, eval_every=1, lr=1e-3),
                      progress=False)
     assert r.stop_reason == "max_steps" and r.val_accuracy < task.criterion
     text = caplog.text
     assert "below the criterion 0.95 after 2 steps" in text and "lr = 0.0008" in text  # 1e-3 * 50 / 60
     caplog.clear()
-    with caplog.at_level("WARNING", logger="purernn.train"):
+    with caplog.at_level("WARNING", logger="purernn.training"):
         pr.train(tiny_net(task), task, tiny_config(n_steps=2, eval_every=1, lr=1e-3), progress=False)
     assert "more steps" in caplog.text and "n_rec" not in caplog.text  # 16 units: no lr hint
     caplog.clear()
-    with caplog.at_level("WARNING", logger="purernn.train"):
+    with caplog.at_level("WARNING", logger="purernn.training"):
         pr.train(tiny_net(task), task, tiny_config(n_steps=2, eval_every=1, stop_at_criterion=False),
                  progress=False)
     assert "below the criterion" not in caplog.text  # no criterion asked for, no warning

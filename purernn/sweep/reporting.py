@@ -3,13 +3,12 @@ of all realizations, dominant-eigenvalue classes, bulk radius against the E/I fr
 and the network size, and degradation curves; from the results database only (nothing
 is trained or loaded from the run directories).
 
-    rep = purernn.report.report("studies/init")      # rep.text, rep.tables, rep.figures
-    table = purernn.report.condition_table(rows)      # one dict per condition
+    rep = purernn.sweep.report("studies/init")       # rep.text, rep.tables, rep.figures
+    table = purernn.sweep.condition_table(rows)       # one dict per condition
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
@@ -18,13 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ValidationError
-from .sweep import STUDY_FILE, _fmt, load_study, rows_for_study
+from .. import plots
+from .._files import json_bytes, write_files
+from .._validate import check_choice
+from ..errors import ValidationError
+from ..evaluation import wilson_interval
+from ..figures import new_figure, save_png
+from .db import rows_for_study
+from .study import STUDY_FILE, format_value, load_study
 
-__all__ = ["StudyReport", "condition_table", "format_table", "report", "eigenvalues_of", "group_rows"]
+__all__ = ["REPORT_DIR", "StudyReport", "condition_table", "format_table", "report", "eigenvalues_of",
+           "group_rows", "degradation_curves", "figure_eigenvalue_clouds", "figure_class_counts",
+           "figure_metric_vs", "figure_degradation"]
 
 logger = logging.getLogger(__name__)
 
+#: The report's directory inside a study directory.
 REPORT_DIR = "report"
 _CLASSES = ("real_inside", "real_outside", "complex_inside", "complex_outside")
 
@@ -66,19 +74,9 @@ def group_rows(rows, keys=None) -> dict:
             lab = r["label"]
         else:
             cond = json.loads(r["condition"])
-            lab = ", ".join(f"{k}={_fmt(cond.get(k))}" for k in keys)
+            lab = ", ".join(f"{k}={format_value(cond.get(k))}" for k in keys)
         groups.setdefault(lab, []).append(r)
     return groups
-
-
-def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple:
-    if n == 0:
-        return math.nan, math.nan
-    p = k / n
-    z2n = z * z / n
-    center = (p + z2n / 2) / (1 + z2n)
-    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
-    return max(0.0, center - half), min(1.0, center + half)
 
 
 def _ms(values) -> tuple:
@@ -112,7 +110,7 @@ def condition_table(rows) -> list:
     for lab, rs in group_rows(rows).items():
         done = [r for r in rs if r["status"] == "done"]
         k = sum(1 for r in done if r["reached_criterion"])
-        lo, hi = _wilson(k, len(done))
+        lo, hi = wilson_interval(k, len(done)) if done else (math.nan, math.nan)
         entry = {"condition": lab, "n": len(rs), "n_done": len(done),
                  "n_failed": sum(1 for r in rs if r["status"] == "failed"),
                  "success": k, "success_rate": k / len(done) if done else math.nan,
@@ -193,13 +191,6 @@ def format_table(header, rows, fmt: str = "markdown") -> str:
     return "\n".join(lines)
 
 
-def _save(fig, path: Path, dpi: int = 120) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    path.write_bytes(buf.getvalue())
-    return path
-
-
 def _axis_values(rows, key):
     vals = []
     for r in rows:
@@ -210,11 +201,11 @@ def _axis_values(rows, key):
 
 
 def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_cols: int = 4):
-    """One panel per condition: the eigenvalues of all its realizations overlaid."""
-    from matplotlib.figure import Figure
+    """One panel per condition: the eigenvalues of all its realizations overlaid.
 
-    from . import plots
-
+    Each ``figure_*`` function writes a PNG to `path` and returns the path, or returns
+    None (writing nothing) when the rows hold no data for that figure.
+    """
     groups = {lab: [r for r in rs if r["status"] == "done" and r.get(key)]
               for lab, rs in group_rows(rows).items()}
     groups = {k: v for k, v in groups.items() if v}
@@ -224,7 +215,7 @@ def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_
     ncols = min(max_cols, n)
     nrows = -(-n // ncols)
     lim = 1.1 * max(1.0, max(float(np.abs(eigenvalues_of(r, key)).max()) for rs in groups.values() for r in rs))
-    fig = Figure(figsize=(2.6 * ncols, 2.7 * nrows), layout="constrained")
+    fig = new_figure((2.6 * ncols, 2.7 * nrows))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for k, (ax, (lab, rs)) in enumerate(zip(axes, groups.items())):
         dom = None
@@ -236,14 +227,11 @@ def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_
         ax.set_visible(False)
     fig.suptitle("eigenvalues of W_rec, " + ("trained" if key == "eigenvalues" else "initial")
                  + "; all realizations overlaid (stars: dominant)", fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def figure_class_counts(rows, path: Path):
-    from matplotlib.figure import Figure
-
-    from . import plots
-
+    """Dominant-eigenvalue classes of the done realizations, counted per condition."""
     counts = {}
     for lab, rs in group_rows(rows).items():
         c: dict = {}
@@ -254,40 +242,36 @@ def figure_class_counts(rows, path: Path):
             counts[lab] = c
     if not counts:
         return None
-    fig = Figure(figsize=(max(4.0, 0.6 * len(counts) + 2.0), 3.6), layout="constrained")
+    fig = new_figure((max(4.0, 0.6 * len(counts) + 2.0), 3.6))
     plots.plot_class_counts(counts, fig.subplots())
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def figure_metric_vs(rows, path: Path, axis: str, *, metric: str = "bulk_radius", xlabel=None):
     """`metric` of each done realization against grid axis `axis`, grouped by the other
     axes (``dale = none`` is left out of a plot against dale)."""
-    from matplotlib.figure import Figure
-
-    from . import plots
-
     done = [r for r in rows if r["status"] == "done" and r.get(metric) is not None]
     if not done:
         return None
     conds = [json.loads(r["condition"]) for r in done]
-    if axis not in conds[0] or len({_fmt(c.get(axis)) for c in conds}) < 2:
+    if axis not in conds[0] or len({format_value(c.get(axis)) for c in conds}) < 2:
         return None
     others = [k for k in conds[0] if k != axis]
     groups: dict = {}
     for r, c in zip(done, conds):
         if c.get(axis) is None:
             continue
-        lab = ", ".join(f"{k}={_fmt(c[k])}" for k in others if len(_axis_values(done, k)) > 1) or metric
+        lab = ", ".join(f"{k}={format_value(c[k])}" for k in others if len(_axis_values(done, k)) > 1) or metric
         xs, ys = groups.setdefault(lab, ([], []))
         xs.append(float(c[axis]))
         ys.append(float(r[metric]))
     if not groups:
         return None
-    fig = Figure(figsize=(4.6, 3.4), layout="constrained")
+    fig = new_figure((4.6, 3.4))
     plots.plot_metric_by_group(groups, fig.subplots(), xlabel=xlabel or axis,
                                ylabel=metric.replace("_", " "), reference=1.0 if "radius" in metric else None,
                                log_x=(axis == "n_rec"))
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def degradation_curves(rows) -> dict:
@@ -308,16 +292,13 @@ def degradation_curves(rows) -> dict:
 
 
 def figure_degradation(rows, path: Path):
-    from matplotlib.figure import Figure
-
-    from . import plots
-
+    """Accuracy against the fraction removed, one curve per condition (mean over runs)."""
     curves = degradation_curves(rows)
     if not curves:
         return None
-    fig = Figure(figsize=(4.8, 3.6), layout="constrained")
+    fig = new_figure((4.8, 3.6))
     plots.plot_degradation_by_condition(curves, fig.subplots())
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) -> StudyReport:
@@ -344,8 +325,6 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
     ``bulk_radius_vs_dale.png``, ``bulk_radius_vs_n_rec.png``, ``inner_radius_vs_dale.png``,
     ``degradation.png`` when the data for them are there.
     """
-    from ._validate import check_choice
-
     check_choice("fmt", fmt, ("markdown", "text"))
     study_dir = Path(study_dir)
     rows = rows_for_study(study_dir)
@@ -386,9 +365,8 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
         parts.append(format_table(["point", "condition", "seed", "error"],
                                   [[f["point_id"], f["condition"], f["seed"], f["error"][:120]] for f in failed], fmt))
     text = "\n\n".join(parts) + "\n"
-    (out / ("report.md" if fmt == "markdown" else "report.txt")).write_text(text, encoding="ascii", errors="replace")
-    (out / "conditions.json").write_text(json.dumps({"conditions": table, "failed": failed}, indent=2,
-                                                    default=float) + "\n", encoding="ascii")
+    write_files(out, {"report.md" if fmt == "markdown" else "report.txt": text.encode("ascii", errors="replace"),
+                      "conditions.json": json_bytes({"conditions": table, "failed": failed})})
     written = []
     if figures:
         jobs = (

@@ -1,0 +1,111 @@
+"""Accuracy on fresh trials, with its Wilson interval: :func:`evaluate`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_generator, check_int, check_task, fail
+from .model import Network
+from .simulation import simulate
+
+__all__ = ["Evaluation", "wilson_interval", "batch_metrics", "evaluate"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Accuracy and loss on fresh trials (:func:`evaluate`).
+
+    Attributes
+    ----------
+    n_trials, n_correct : int
+    accuracy : float
+    ci_low, ci_high : float
+        Wilson score 95% interval of the accuracy.
+    loss : float
+        Mean masked squared-error loss per trial (no regularizers).
+    """
+
+    n_trials: int
+    n_correct: int
+    accuracy: float
+    ci_low: float
+    ci_high: float
+    loss: float
+
+
+def wilson_interval(n_correct: int, n_trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% for the default `z`).
+
+    Notes
+    -----
+    With p = k / n: ``(p + z^2/(2n) +- z sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n)``
+    (E. B. Wilson 1927). Unlike the normal interval it stays inside [0, 1] and is not
+    empty at p = 0 or 1.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(1000, 1000)
+    >>> round(lo, 4), hi
+    (0.9962, 1.0)
+    """
+    n_trials = check_int("n_trials", n_trials, lo=1)
+    n_correct = check_int("n_correct", n_correct, lo=0, hi=n_trials)
+    p = n_correct / n_trials
+    z2n = z * z / n_trials
+    center = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n_trials + z2n / (4 * n_trials))
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def batch_metrics(net: Network, task, batch, noise_rng) -> tuple[float, np.ndarray]:
+    """Loss (no regularizers) and per-trial correctness of `net` on `batch`.
+
+    Parameters
+    ----------
+    net : Network
+    task : Task
+        Its ``score(z, batch)`` gives the per-trial correctness.
+    batch : Batch
+    noise_rng : numpy.random.Generator, int or None
+        Draws the recurrent noise (ignored by a noiseless network).
+
+    Returns
+    -------
+    loss : float
+        The masked squared error per trial, ``0.5 sum m (z - y)^2 / n_trials``.
+    correct : ndarray of bool, shape (n_trials,)
+    """
+    z = simulate(net, batch.x, rng=noise_rng).z  # (n_trials, n_steps, n_out)
+    diff = z - batch.y
+    loss = 0.5 * float(np.sum(batch.mask * diff * diff, dtype=np.float64)) / batch.n_trials
+    return loss, np.asarray(task.score(z, batch), dtype=bool)
+
+
+def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None) -> Evaluation:
+    """Accuracy (with a Wilson 95% interval) and loss of `net` on fresh trials of `task`.
+
+    Parameters
+    ----------
+    net : Network
+    task : Task
+    n_trials : int
+    rng : numpy.random.Generator, int or None
+        Draws the trials, then the recurrent noise.
+
+    Returns
+    -------
+    Evaluation
+    """
+    if not isinstance(net, Network):
+        fail("net", "a purernn.Network", type(net).__name__)
+    check_task(task, net=net)
+    n_trials = check_int("n_trials", n_trials, lo=1)
+    rng = as_generator(rng)
+    batch = task.sample(n_trials, rng)
+    loss, correct = batch_metrics(net, task, batch, rng)
+    k = int(correct.sum())
+    lo, hi = wilson_interval(k, n_trials)
+    return Evaluation(n_trials=n_trials, n_correct=k, accuracy=k / n_trials, ci_low=lo, ci_high=hi, loss=loss)

@@ -1,0 +1,112 @@
+"""Figure files: new figures, atomic PNG writes, and the figures of a training run.
+
+:mod:`purernn.plots` draws on axes and never saves; this module makes the figures
+(``matplotlib.figure.Figure``, no pyplot state, so it works without a display and in
+worker processes) and writes them, each with the atomic write of
+:func:`purernn._files.write_bytes`.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from . import plots
+from ._files import write_bytes
+from ._validate import as_generator
+from .runs import FIGURES_DIR, load_run
+from .simulation import simulate
+
+__all__ = ["DPI", "new_figure", "save_png", "trials_figure", "write_figures"]
+
+#: Resolution of every PNG purernn writes unless told otherwise.
+DPI = 120
+
+
+def new_figure(figsize=(5.0, 3.2)):
+    """A new constrained-layout ``Figure`` (not registered with pyplot)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def save_png(fig, path, *, dpi: int = DPI) -> Path:
+    """Write `fig` as a PNG to `path` atomically (parent folders created); returns the path."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return write_bytes(path, buf.getvalue())
+
+
+def trials_figure(batch, *, z=None, dt: float = 1.0, title: str = "", max_conditions: int = 8,
+                  n_per_condition: int = 1):
+    """A figure of sample trials, one column per condition (:func:`purernn.plots.plot_trials`).
+
+    Parameters
+    ----------
+    batch : Batch
+    z : ndarray, shape (n_trials, n_steps, n_out), optional
+        Network outputs for the same trials.
+    dt : float
+        Milliseconds per step.
+    title : str
+    max_conditions, n_per_condition : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cond = np.asarray(batch.info.get("condition", np.zeros(batch.n_trials, dtype=int)))
+    n_cols = min(np.unique(cond).size, max_conditions)
+    fig = new_figure(figsize=(2.4 * n_cols + 0.8, 3.8))
+    axes = fig.subplots(2, n_cols, sharex=True, sharey="row", squeeze=False)
+    plots.plot_trials(batch, z=z, dt=dt, axes=axes, max_conditions=max_conditions,
+                      n_per_condition=n_per_condition)
+    if title:
+        fig.suptitle(title, fontsize=8)
+    return fig
+
+
+def write_figures(path, result=None, *, n_trials: int = 200, rng=0, dpi: int = DPI) -> list:
+    """Write the training figures of a run into ``path / "figures"``.
+
+    ``loss.png`` (training loss per step, validation loss), ``accuracy.png`` (validation
+    accuracy and the criterion) and ``trials.png`` (one sample trial per condition:
+    input, target and the trained network's output).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The run directory.
+    result : TrainResult, optional
+        Default: :func:`purernn.load_run` (`path`).
+    n_trials : int
+        Trials drawn to find one per condition.
+    rng : numpy.random.Generator, int or None
+        Draws the sample trials (and their recurrent noise).
+    dpi : int
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    path = Path(path)
+    result = load_run(path) if result is None else result
+    out = path / FIGURES_DIR
+
+    fig = new_figure()
+    plots.plot_loss_curve(result.history, ax=fig.subplots())
+    written = [save_png(fig, out / "loss.png", dpi=dpi)]
+    fig = new_figure()
+    plots.plot_accuracy_curve(result.history, criterion=result.target_accuracy, ax=fig.subplots())
+    written.append(save_png(fig, out / "accuracy.png", dpi=dpi))
+
+    gen = as_generator(rng)
+    batch = result.task.sample(n_trials, gen)
+    z = simulate(result.net, batch.x, rng=gen).z
+    fig = trials_figure(batch, z=z, dt=result.task.dt,
+                        title=f"{result.task.name}: trained network (one trial per condition)")
+    written.append(save_png(fig, out / "trials.png", dpi=dpi))
+    return written

@@ -1,0 +1,21 @@
+"""Plots of tasks, trajectories and analysis results.
+
+Every plot function takes arrays (or results holding arrays) and an optional
+``ax=None`` / ``axes=None``, draws on them and returns the axes. No function here calls
+``show()`` or ``savefig()``, and nothing changes matplotlib's global style. matplotlib is
+imported only inside these functions, so the rest of the library never needs it.
+
+``trials``: task trials and training curves; ``analysis``: spectra, weights, activity,
+linearization; ``studies``: many realizations per condition.
+"""
+
+from __future__ import annotations
+
+from .analysis import *  # noqa: F401,F403
+from .analysis import __all__ as _analysis
+from .studies import *  # noqa: F401,F403
+from .studies import __all__ as _studies
+from .trials import *  # noqa: F401,F403
+from .trials import __all__ as _trials
+
+__all__ = _trials + _analysis + _studies

@@ -1,0 +1,405 @@
+"""Training: one optimizer step (:func:`train_step`), the training loop (:func:`train`)
+and its continuation from a run directory (:func:`resume`).
+
+The loop's state is a :class:`~purernn.results.RunState`; a run directory
+(:mod:`purernn.runs`) saves it as a checkpoint. Every random draw of step k is a function
+of (seed, stream, k) (:func:`purernn.config.stream_rng`), which is why a resumed run
+finishes bit for bit like an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import check_number, check_task, fail
+from .config import TrainConfig, resolve_seed, stream_rng, target_accuracy
+from .errors import ConvergenceError
+from .evaluation import batch_metrics
+from .losses import _loss_and_grad, check_targets
+from .model import Network
+from .optim import Adam, AdamState
+from .results import RunState, StepEvent, TrainResult
+from .runs import RunWriter, load_run
+from .simulation import check_h0, check_inputs, check_noise
+
+__all__ = ["StepResult", "train_step", "train", "resume"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one training step returns.
+
+    Attributes
+    ----------
+    net : Network
+        The updated network (constraints applied).
+    state : AdamState
+        The updated optimizer state.
+    loss : float
+        Loss of the batch before the update.
+    grad_norm : float
+        Global L2 norm of the trainable parameters' gradient, before clipping.
+    """
+
+    net: Network
+    state: AdamState
+    loss: float
+    grad_norm: float
+
+
+def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=None, noise=None,
+               h0=None, l2_weights: float = 0.0, l2_rates: float = 0.0) -> StepResult:
+    """One step: forward, BPTT, Adam on the trainable parameters, constraint projection.
+
+    Parameters
+    ----------
+    net : Network
+    batch : Batch
+        Anything with ``x (n_trials, n_steps, n_in)``, ``y`` and ``mask``
+        ``(n_trials, n_steps, n_out)`` (``mask`` may be None).
+    optimizer : Adam
+    state : AdamState
+        From ``optimizer.init(net.params)`` or a previous step.
+    rng : numpy.random.Generator, int or None
+        Draws the recurrent noise when ``net.config.sigma_rec > 0``.
+    noise, h0, l2_weights, l2_rates
+        As in :func:`purernn.loss_and_grad`.
+
+    Returns
+    -------
+    StepResult
+
+    Raises
+    ------
+    ConvergenceError
+        The loss or the gradient is not finite; nothing is updated.
+    """
+    if not isinstance(net, Network):
+        fail("net", "a purernn.Network", type(net).__name__)
+    if not isinstance(optimizer, Adam):
+        fail("optimizer", "a purernn.optim.Adam", type(optimizer).__name__)
+    if not isinstance(state, AdamState):
+        fail("state", "a purernn.optim.AdamState (from optimizer.init(net.params))", type(state).__name__)
+    x = check_inputs(net, batch.x, "batch.x")
+    y, mask = check_targets(net, x, batch.y, getattr(batch, "mask", None))
+    n_trials, n_steps, _ = x.shape
+    h0 = check_h0(net, h0, n_trials)
+    xi = check_noise(net, noise, rng, n_trials, n_steps)
+    l2_weights = check_number("l2_weights", l2_weights, lo=0.0)
+    l2_rates = check_number("l2_rates", l2_rates, lo=0.0)
+
+    loss, grads = _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates)
+    names = net.config.trainable
+    params = {k: np.array(v) for k, v in net._params.items()}  # writable copies
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_state, norm = optimizer.update(params, grads, state, names)
+    if not (math.isfinite(loss) and math.isfinite(norm)):
+        raise ConvergenceError(
+            f"non-finite {'loss' if not math.isfinite(loss) else 'gradient'} "
+            f"(loss={loss}, gradient norm={norm}); the network diverged. "
+            f"Try a smaller learning rate (lr={optimizer.lr}), gradient clipping or a smaller gain."
+        )
+    net.project(params)
+    return StepResult(net=net.with_params(params), state=new_state, loss=loss, grad_norm=norm)
+
+
+class _Data:
+    """The batch of each step, the validation set and the noise, from the seed's streams."""
+
+    def __init__(self, task, config: TrainConfig, net: Network):
+        self.task = task
+        self.config = config
+        self.seed = config.seed
+        self.noisy = net.config.sigma_rec > 0
+        self.valid = task.sample(config.n_valid, stream_rng(self.seed, "valid"))
+        self.train_set = None
+        if config.regime == "fixed":
+            self.train_set = task.sample(config.n_samples, stream_rng(self.seed, "data"))
+        self._epoch = -1
+        self._order = None
+
+    def batch(self, k: int):
+        """The mini-batch of optimizer step `k` (0-based)."""
+        cfg = self.config
+        if cfg.regime == "fresh":
+            return self.task.sample(cfg.batch_size, stream_rng(self.seed, "data", k))
+        epoch, j = divmod(k, cfg.steps_per_epoch)
+        if epoch != self._epoch:
+            self._order = stream_rng(self.seed, "order", epoch).permutation(cfg.n_samples)
+            self._epoch = epoch
+        return self.train_set.subset(self._order[j * cfg.batch_size : (j + 1) * cfg.batch_size])
+
+    def noise_rng(self, k: int):
+        """Recurrent noise of step `k` (None for a noiseless network)."""
+        return stream_rng(self.seed, "noise", k) if self.noisy else None
+
+    def validate(self, net: Network) -> tuple[float, float]:
+        """(loss, accuracy) on the fixed validation set, with a fixed noise realization."""
+        noise = stream_rng(self.seed, "valid", 1) if self.noisy else None
+        loss, correct = batch_metrics(net, self.task, self.valid, noise)
+        return loss, float(np.mean(correct))
+
+
+class _SigintFlag:
+    """While active (main thread only): the first Ctrl-C sets `.set` and training stops
+    after the current step with a checkpoint; a second Ctrl-C aborts at once."""
+
+    def __init__(self):
+        self.set = False
+        self.abort = False
+        self._old = None
+
+    def _handler(self, signum, frame):
+        if self.set:
+            self.abort = True
+            raise KeyboardInterrupt
+        self.set = True
+        logger.warning("Ctrl-C: stopping after this step and saving a checkpoint "
+                       "(press Ctrl-C again to abort at once)")
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+def _check_train_args(net, task, config):
+    if not isinstance(net, Network):
+        fail("net", "a purernn.Network", type(net).__name__)
+    if not isinstance(config, TrainConfig):
+        fail("config", "a purernn.TrainConfig", type(config).__name__)
+    check_task(task, net=net)
+
+
+def _check_callbacks(callbacks) -> list:
+    callbacks = list(callbacks or ())
+    for cb in callbacks:
+        if not callable(cb):
+            fail("callbacks", "a sequence of callables", cb)
+    return callbacks
+
+
+def train(net: Network, task, config: TrainConfig | None = None, *, progress: bool = True,
+          callbacks=None, run_dir=None, overwrite: bool = False) -> TrainResult:
+    """Train `net` on `task` with Adam; optionally into a run directory.
+
+    Parameters
+    ----------
+    net : Network
+        The initial network (e.g. :func:`purernn.default_network` or ``pr.Network.create``).
+    task : Task
+    config : TrainConfig, optional
+        Default: ``TrainConfig()``. :func:`purernn.default_train_config` gives the
+        recommended configuration of a task.
+    progress : bool
+        Show a tqdm progress bar (loss, validation accuracy, gradient norm, steps/s).
+    callbacks : sequence of callables, optional
+        Each is called as ``cb(event)`` with a :class:`~purernn.results.StepEvent` after
+        every step; returning True stops training (stop reason ``"callback"``).
+    run_dir : str or path-like, optional
+        Save a checkpoint there every ``config.checkpoint_every`` steps (and on Ctrl-C),
+        and the run (:func:`purernn.save_run`) at the end.
+    overwrite : bool
+        Replace an existing run in `run_dir` (otherwise that is an error).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ConvergenceError
+        The loss or the gradient became non-finite; the message names the step. A run
+        directory keeps its last good checkpoint.
+    RunFileError
+        `run_dir` already holds a run and `overwrite` is False.
+
+    Notes
+    -----
+    Step k (0-based) uses the batch drawn from ``stream_rng(seed, "data", k)`` (fresh
+    regime) or the k-th mini-batch of the epoch's permutation ``stream_rng(seed,
+    "order", epoch)`` of the training set drawn from ``stream_rng(seed, "data")`` (fixed
+    regime), and the recurrent noise ``stream_rng(seed, "noise", k)``. Every draw is a
+    function of (seed, stream, index), which is why :func:`purernn.resume` reproduces an
+    uninterrupted run bit for bit. Ctrl-C stops after the current step, saves a
+    checkpoint and returns a result with ``stop_reason == "interrupted"``.
+    """
+    config = TrainConfig() if config is None else config
+    _check_train_args(net, task, config)
+    callbacks = _check_callbacks(callbacks)
+    config = resolve_seed(config)
+    writer = None
+    if run_dir is not None:
+        writer = RunWriter.create(run_dir, net, task, config, overwrite=overwrite)
+    return _Loop(RunState(net, net, task, config), writer, callbacks).run(progress)
+
+
+def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
+    """Continue an interrupted run from its checkpoint, in place.
+
+    The final parameters are bitwise equal to those of an uninterrupted run with the
+    same seed and configuration (every random draw is a function of the seed, the
+    stream and the step; the checkpoint holds the parameters and Adam's state).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A run directory with status running, interrupted or diverged (a diverged run
+        will diverge again at the same step: change the configuration and retrain).
+    progress : bool
+    callbacks : sequence of callables, optional
+        As in :func:`train`.
+
+    Returns
+    -------
+    TrainResult
+        For a run that is already complete, the saved result (nothing is trained).
+    """
+    callbacks = _check_callbacks(callbacks)
+    opened = RunWriter.open(path)
+    if opened is None:
+        logger.info("%s is already complete; nothing to resume", path)
+        return load_run(path)
+    state, writer = opened
+    logger.info("resuming %s at step %d of %d", path, state.step, state.config.total_steps)
+    return _Loop(state, writer, callbacks).run(progress)
+
+
+class _Loop:
+    """Runs a :class:`RunState` from its current step to the end (train and resume)."""
+
+    def __init__(self, state: RunState, writer: RunWriter | None, callbacks: list):
+        self.state = state
+        self.writer = writer
+        self.callbacks = callbacks
+        self.config = state.config
+        self.data = _Data(state.task, state.config, state.net)
+        self.optimizer = state.config.optimizer
+        self.target = target_accuracy(state.config, state.task)
+        self.stop = False
+
+    def run(self, progress: bool) -> TrainResult:
+        from tqdm.auto import tqdm
+
+        state, cfg, writer = self.state, self.config, self.writer
+        total = cfg.total_steps
+        if writer is not None and state.step == 0:
+            writer.checkpoint(state)
+        if not state.eval_step:
+            self.evaluate()
+        start, wall_before = time.perf_counter(), state.wall_time
+        with tqdm(total=total, initial=state.step, disable=not progress, desc=state.task.name,
+                  unit="step", dynamic_ncols=True, leave=True) as bar, _SigintFlag() as sigint:
+            try:
+                while state.step < total and not self.stop and not sigint.set:
+                    res = self.step(start, wall_before)
+                    bar.update(1)
+                    if progress and (state.evaluated_now or state.step % 10 == 1):
+                        bar.set_postfix(loss=f"{res.loss:.3g}", acc=f"{state.val_accuracy[-1]:.3f}",
+                                        gnorm=f"{res.grad_norm:.3g}", refresh=False)
+            except KeyboardInterrupt:  # raised outside our handler (e.g. by a callback)
+                if sigint.abort:
+                    raise
+                sigint.set = True
+            if sigint.set and not self.stop:
+                state.stop_reason = "interrupted"
+                logger.warning("%s: interrupted after step %d of %d", state.task.name, state.step, total)
+        return self.finish()
+
+    def step(self, start: float, wall_before: float) -> StepResult:
+        """One optimizer step, its evaluation, callbacks and checkpoint."""
+        state, cfg = self.state, self.config
+        k = state.step
+        try:
+            res = train_step(state.net, self.data.batch(k), self.optimizer, state.opt_state,
+                             rng=self.data.noise_rng(k), l2_weights=cfg.l2_weights,
+                             l2_rates=cfg.l2_rates)
+        except ConvergenceError as err:
+            state.wall_time = wall_before + time.perf_counter() - start
+            raise self.diverged(err) from err
+        state.record_step(res.net, res.state, res.loss, res.grad_norm)
+        state.wall_time = wall_before + time.perf_counter() - start
+        v_loss = v_acc = None
+        if state.step % cfg.eval_every == 0 or state.step == cfg.total_steps:
+            v_loss, v_acc = self.evaluate()
+            if state.n_good >= cfg.patience:
+                self.stop = True
+                state.stop_reason = ("criterion" if cfg.stop_at_criterion and v_acc >= self.target
+                                     else "loss_threshold")
+        if self.callbacks:
+            event = StepEvent(step=state.step, total_steps=cfg.total_steps, net=state.net,
+                              loss=res.loss, grad_norm=res.grad_norm, val_loss=v_loss,
+                              val_accuracy=v_acc)
+            for cb in self.callbacks:
+                if cb(event) is True and not self.stop:
+                    self.stop, state.stop_reason = True, "callback"
+        if (self.writer is not None and state.step % cfg.checkpoint_every == 0
+                and state.step < cfg.total_steps):
+            self.writer.checkpoint(state)
+        return res
+
+    def evaluate(self) -> tuple[float, float]:
+        """Validate the current network and record it; returns (loss, accuracy)."""
+        state, cfg = self.state, self.config
+        v_loss, v_acc = self.data.validate(state.net)
+        holds = (cfg.stop_at_criterion and v_acc >= self.target) or (
+            cfg.loss_threshold is not None and v_loss <= cfg.loss_threshold)
+        state.record_evaluation(v_loss, v_acc, holds)
+        logger.info("%s step %d/%d: val_loss %.4g, val_accuracy %.3f", state.task.name, state.step,
+                    cfg.total_steps, v_loss, v_acc)
+        return v_loss, v_acc
+
+    def finish(self) -> TrainResult:
+        state, cfg, writer = self.state, self.config, self.writer
+        if state.stop_reason == "interrupted":
+            if writer is not None:
+                writer.checkpoint(state, status="interrupted")
+            return state.result()
+        if not state.evaluated_now:
+            self.evaluate()
+        result = state.result()
+        logger.info("%s: stopped at step %d (%s); validation accuracy %.3f, loss %.4g, %.1f s",
+                    state.task.name, state.step, state.stop_reason, result.val_accuracy,
+                    result.val_loss, state.wall_time)
+        if cfg.stop_at_criterion and state.stop_reason == "max_steps" and result.val_accuracy < self.target:
+            logger.warning("%s: validation accuracy %.3f is below the criterion %g after %d steps. %s",
+                           state.task.name, result.val_accuracy, self.target, state.step,
+                           _not_learned_hint(state.net, cfg))
+        if writer is not None:
+            writer.finish(result)
+        return result
+
+    def diverged(self, err: ConvergenceError) -> ConvergenceError:
+        """The error to raise when step `state.step + 1` diverged (recorded in the run)."""
+        state, writer = self.state, self.writer
+        step = state.step + 1
+        where = ""
+        if writer is not None:
+            where = (f" The run directory {str(writer.path)!r} keeps its last good checkpoint "
+                     f"(step {writer.last_checkpoint_step}).")
+            writer.mark_diverged(f"step {step}: {err}")
+        return ConvergenceError(f"Training diverged at step {step} of {self.config.total_steps} "
+                                f"(task {state.task.name!r}): {err}{where}")
+
+
+def _not_learned_hint(net: Network, cfg: TrainConfig) -> str:
+    """What to try when training ran out of steps (measured in docs/studies/dale.md)."""
+    if net.n_rec > 50 and cfg.lr >= 1e-3:
+        return (f"Adam moves each of the {net.n_rec} inputs of a unit by about lr per step: with "
+                f"more than 50 units try lr = {cfg.lr * 50 / net.n_rec:.1g} (lr * 50 / n_rec); "
+                "200-unit XOR stays at chance at lr 1e-3 and learns at 3e-4.")
+    return "Try more steps, a larger batch, another learning rate, or leaky units (alpha < 1)."
