@@ -1,5 +1,7 @@
 """Analysis of trained networks: spectra, weights, activity,
-linearization, fixed points, degradation, diversity across runs, and a full report.
+linearization, fixed points, degradation, diversity across runs, population analysis
+(targeted dimensionality reduction, line attractors and selection vectors,
+dimensionality, distances between networks), and a full report.
 
     import purernn as pr
     spec = pr.analysis.spectrum(net.params["W_rec"])
@@ -12,7 +14,17 @@ functions live in :mod:`purernn.plots`.
 
 from .activity import PCA, Activity, activity, pca
 from .degradation import MODES, Degradation, degradation, lesion
+from .dimensionality import (
+    CVVariance,
+    condition_average,
+    cv_variance,
+    manifold_angles,
+    participation_ratio,
+    principal_angles,
+    split_halves,
+)
 from .diversity import DiversityTable, dominant_class_table, spectra
+from .embedding import MDS, Clustering, adjusted_rand_index, cluster, mds, silhouette
 from .fixed_points import FixedPoints, find_fixed_points, speed
 from .linearize import (
     FreeResponse,
@@ -23,8 +35,24 @@ from .linearize import (
     map_eigenvalues,
     mode_frequency,
 )
+from .lyapunov import LyapunovSpectrum, kaplan_yorke_dimension, largest_lyapunov_exponent, lyapunov_spectrum
+from .mante import LineAttractor, SlowModes, line_attractor, mante_regressors, slow_modes
 from .report import analyze_network, baseline_input
+from .similarity import (
+    DMD,
+    METRICS,
+    NetworkDistances,
+    condition_states,
+    dmd,
+    dynamics_distance,
+    linear_cka,
+    network_distances,
+    operator_distance,
+    procrustes_distance,
+    spectral_distance,
+)
 from .spectrum import DOMINANT_CLASSES, Spectrum, spectrum
+from .tdr import TDR, tdr
 from .weights import (
     Moments,
     NonNormality,
@@ -38,6 +66,38 @@ from .weights import (
 )
 
 __all__ = [
+    # population analysis
+    "CVVariance",
+    "Clustering",
+    "DMD",
+    "LineAttractor",
+    "MDS",
+    "METRICS",
+    "NetworkDistances",
+    "SlowModes",
+    "TDR",
+    "adjusted_rand_index",
+    "cluster",
+    "condition_average",
+    "condition_states",
+    "cv_variance",
+    "dmd",
+    "dynamics_distance",
+    "line_attractor",
+    "linear_cka",
+    "manifold_angles",
+    "mante_regressors",
+    "mds",
+    "network_distances",
+    "operator_distance",
+    "participation_ratio",
+    "principal_angles",
+    "procrustes_distance",
+    "silhouette",
+    "slow_modes",
+    "spectral_distance",
+    "split_halves",
+    "tdr",
     "Activity",
     "Degradation",
     "DiversityTable",
@@ -73,4 +133,8 @@ __all__ = [
     "spectrum",
     "weight_change",
     "weight_stats",
+    "LyapunovSpectrum",
+    "kaplan_yorke_dimension",
+    "largest_lyapunov_exponent",
+    "lyapunov_spectrum",
 ]
