@@ -16,6 +16,7 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_number, fail
 from .optim import Adam
+from .outputs import LOSSES
 
 __all__ = ["STREAMS", "REGIMES", "STOP_REASONS", "TrainConfig", "stream_seed", "stream_rng",
            "resolve_seed", "target_accuracy"]
@@ -59,6 +60,10 @@ def stream_rng(seed: int, stream: str, *key: int) -> np.random.Generator:
     return np.random.default_rng(stream_seed(seed, stream, *key))
 
 
+#: TrainConfig fields added after the first release, with the default that to_dict omits.
+_LATER_FIELDS = {"loss": "mse"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Hyperparameters of :func:`train` (every field has a default).
@@ -78,6 +83,9 @@ class TrainConfig:
         Trials per optimizer step.
     lr, beta1, beta2, eps : float
         Adam hyperparameters (Kingma & Ba 2015).
+    loss : {"mse", "cross_entropy"}
+        The data term (:func:`purernn.loss_and_grad`); cross-entropy needs a network with
+        a sigmoid or softmax output.
     clip_norm : float or None
         Rescale the gradient to this global norm when it is larger.
     l2_weights, l2_rates : float
@@ -114,6 +122,7 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    loss: str = "mse"
     clip_norm: float | None = None
     l2_weights: float = 0.0
     l2_rates: float = 0.0
@@ -129,6 +138,7 @@ class TrainConfig:
 
     def __post_init__(self):
         check_choice("regime", self.regime, REGIMES)
+        check_choice("loss", self.loss, LOSSES)
         for name in ("n_steps", "n_samples", "n_epochs", "batch_size", "n_valid", "eval_every",
                      "patience", "checkpoint_every"):
             object.__setattr__(self, name, check_int(name, getattr(self, name), lo=1))
@@ -171,8 +181,17 @@ class TrainConfig:
         return self.n_steps
 
     def to_dict(self) -> dict:
-        """JSON- and TOML-friendly fields."""
-        return dataclasses.asdict(self)
+        """JSON- and TOML-friendly fields.
+
+        Fields added after the first release (:data:`_LATER_FIELDS`) are left out while
+        they hold their default, so that the run files and the sweep point ids (hashes of
+        this dict) of configurations that do not use them stay what they were.
+        """
+        d = dataclasses.asdict(self)
+        for name, default in _LATER_FIELDS.items():
+            if d[name] == default:
+                del d[name]
+        return d
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

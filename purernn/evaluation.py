@@ -9,6 +9,7 @@ import numpy as np
 
 from ._validate import as_generator, check_int, check_task, fail
 from .model import Network
+from .outputs import check_output_loss, loss_and_dz
 from .simulation import simulate
 
 __all__ = ["Evaluation", "wilson_interval", "batch_metrics", "evaluate"]
@@ -25,7 +26,8 @@ class Evaluation:
     ci_low, ci_high : float
         Wilson score 95% interval of the accuracy.
     loss : float
-        Mean masked squared-error loss per trial (no regularizers).
+        The data loss per trial (no regularizers): squared error, or cross-entropy for a
+        sigmoid or softmax output.
     """
 
     n_trials: int
@@ -60,7 +62,7 @@ def wilson_interval(n_correct: int, n_trials: int, z: float = 1.959963984540054)
     return max(0.0, center - half), min(1.0, center + half)
 
 
-def batch_metrics(net: Network, task, batch, noise_rng) -> tuple[float, np.ndarray]:
+def batch_metrics(net: Network, task, batch, noise_rng, loss: str = "mse") -> tuple[float, np.ndarray]:
     """Loss (no regularizers) and per-trial correctness of `net` on `batch`.
 
     Parameters
@@ -71,20 +73,22 @@ def batch_metrics(net: Network, task, batch, noise_rng) -> tuple[float, np.ndarr
     batch : Batch
     noise_rng : numpy.random.Generator, int or None
         Draws the recurrent noise (ignored by a noiseless network).
+    loss : {"mse", "cross_entropy"}
 
     Returns
     -------
     loss : float
-        The masked squared error per trial, ``0.5 sum m (z - y)^2 / n_trials``.
+        The data loss per trial (:func:`purernn.outputs.loss_and_dz`), e.g. the masked
+        squared error ``0.5 sum m (z - y)^2 / n_trials``.
     correct : ndarray of bool, shape (n_trials,)
     """
-    z = simulate(net, batch.x, rng=noise_rng).z  # (n_trials, n_steps, n_out)
-    diff = z - batch.y
-    loss = 0.5 * float(np.sum(batch.mask * diff * diff, dtype=np.float64)) / batch.n_trials
-    return loss, np.asarray(task.score(z, batch), dtype=bool)
+    traj = simulate(net, batch.x, rng=noise_rng)  # (n_trials, n_steps, n_out)
+    value, _ = loss_and_dz(traj.readout, batch.y, batch.mask, output=net.config.output, loss=loss,
+                           n_trials=batch.n_trials)
+    return value, np.asarray(task.score(traj.z, batch), dtype=bool)
 
 
-def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None) -> Evaluation:
+def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None, loss: str | None = None) -> Evaluation:
     """Accuracy (with a Wilson 95% interval) and loss of `net` on fresh trials of `task`.
 
     Parameters
@@ -94,6 +98,9 @@ def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None) -> Evaluatio
     n_trials : int
     rng : numpy.random.Generator, int or None
         Draws the trials, then the recurrent noise.
+    loss : {"mse", "cross_entropy"} or None
+        The loss reported; None: cross-entropy for a sigmoid or softmax output, the
+        squared error for a linear one.
 
     Returns
     -------
@@ -105,7 +112,10 @@ def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None) -> Evaluatio
     n_trials = check_int("n_trials", n_trials, lo=1)
     rng = as_generator(rng)
     batch = task.sample(n_trials, rng)
-    loss, correct = batch_metrics(net, task, batch, rng)
+    if loss is None:
+        loss = "mse" if net.config.output == "linear" else "cross_entropy"
+    check_output_loss(net.config.output, loss)
+    value, correct = batch_metrics(net, task, batch, rng, loss)
     k = int(correct.sum())
     lo, hi = wilson_interval(k, n_trials)
-    return Evaluation(n_trials=n_trials, n_correct=k, accuracy=k / n_trials, ci_low=lo, ci_high=hi, loss=loss)
+    return Evaluation(n_trials=n_trials, n_correct=k, accuracy=k / n_trials, ci_low=lo, ci_high=hi, loss=value)

@@ -11,6 +11,7 @@ import numpy as np
 from . import kernels
 from ._validate import check_array, check_number, fail
 from .model import Network
+from .outputs import check_output_loss, loss_and_dz
 from .simulation import check_h0, check_inputs, check_noise
 
 __all__ = ["loss_and_grad", "check_targets"]
@@ -33,7 +34,7 @@ def check_targets(net: Network, x: np.ndarray, y, mask):
 
 
 def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=None,
-                  l2_weights: float = 0.0, l2_rates: float = 0.0):
+                  l2_weights: float = 0.0, l2_rates: float = 0.0, loss: str = "mse"):
     """Loss and its exact gradient with respect to every parameter.
 
     Parameters
@@ -51,6 +52,9 @@ def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=Non
     rng : numpy.random.Generator, int or None
     l2_weights, l2_rates : float >= 0
         Regularizer strengths.
+    loss : {"mse", "cross_entropy"}
+        The data term: squared error of the output, or cross-entropy (binary for a
+        sigmoid output, categorical for a softmax one; see :mod:`purernn.outputs`).
 
     Returns
     -------
@@ -63,7 +67,7 @@ def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=Non
     -----
     ::
 
-        L = 1/n_trials sum_{b,t,j} 0.5 m[b,t,j] (z[b,t,j] - y[b,t,j])^2
+        L = 1/n_trials sum_{b,t,j} 0.5 m[b,t,j] (z[b,t,j] - y[b,t,j])^2     (loss="mse")
             + l2_weights / 2 (|W_in|^2 + |W_rec|^2 + |W_out|^2)
             + l2_rates / (2 n_trials n_steps) sum_{b,t,i} h[b,t,i]^2
 
@@ -77,20 +81,21 @@ def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=Non
     n_trials, n_steps, _ = x.shape
     h0 = check_h0(net, h0, n_trials)
     xi = check_noise(net, noise, rng, n_trials, n_steps)
-    return _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates)
+    check_output_loss(net.config.output, loss)
+    return _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss)
 
 
-def _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates):
+def _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss="mse"):
     """loss_and_grad on validated arrays (the training step calls this directly).
 
     Overflow gives inf or NaN without a warning: the caller checks that the loss and the
     gradient are finite and says what diverged.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        return _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates)
+        return _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss)
 
 
-def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates):
+def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss):
     p = net._params
     cfg = net.config
     dtype = net.dtype
@@ -100,22 +105,21 @@ def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates):
     H, DS, z = kernels.forward(p, x_tm, h0, xi, alpha=cfg.alpha, sigma_rec=cfg.sigma_rec,
                                activation=cfg.activation)
 
-    diff = z - y.transpose(1, 0, 2)  # z - y, (n_steps, n_trials, n_out)
-    dz = mask.transpose(1, 0, 2) * diff  # m (z - y), (n_steps, n_trials, n_out)
-    loss = 0.5 * float(np.sum(dz * diff, dtype=np.float64)) / n_trials
-    dz /= n_trials  # dL/dz_t
+    # the data loss and dL/dz_t, (n_steps, n_trials, n_out)
+    value, dz = loss_and_dz(z, y.transpose(1, 0, 2), mask.transpose(1, 0, 2), output=cfg.output,
+                            loss=loss, n_trials=n_trials)
 
     rate_scale = l2_rates / (n_trials * n_steps)
     if l2_rates > 0:
-        loss += 0.5 * rate_scale * float(np.sum(np.square(H[1:]), dtype=np.float64))
+        value += 0.5 * rate_scale * float(np.sum(np.square(H[1:]), dtype=np.float64))
     grads = kernels.backward(p, x_tm, H, DS, dz, alpha=cfg.alpha, rate_scale=rate_scale)
     if l2_weights > 0:
         for name in ("W_in", "W_rec", "W_out"):
             W = p[name]
-            loss += 0.5 * l2_weights * float(np.sum(np.square(W), dtype=np.float64))
+            value += 0.5 * l2_weights * float(np.sum(np.square(W), dtype=np.float64))
             grads[name] += dtype.type(l2_weights) * W
     if net.rec_mask is not None:
         grads["W_rec"] *= net.rec_mask
     if net.out_mask is not None:
         grads["W_out"] *= net.out_mask
-    return loss, grads
+    return value, grads

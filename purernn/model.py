@@ -18,6 +18,7 @@ import numpy as np
 
 from . import kernels
 from ._validate import as_generator, check_array, check_choice, check_int, check_number, fail
+from .outputs import OUTPUTS
 
 __all__ = [
     "PARAM_NAMES",
@@ -75,6 +76,8 @@ class NetworkConfig:
         Seed of the initialization, when it was given as an int.
     trainable : tuple of str
         Names of the parameters the optimizer updates.
+    output : {"linear", "sigmoid", "softmax"}
+        Nonlinearity of the output, ``z = f(W_out h + b_out)`` (see :mod:`purernn.outputs`).
     """
 
     n_in: int
@@ -94,6 +97,7 @@ class NetworkConfig:
     dtype: str = "float64"
     seed: int | None = None
     trainable: tuple = PARAM_NAMES
+    output: str = "linear"
 
     def __post_init__(self):
         check_int("n_in", self.n_in, lo=1)
@@ -121,6 +125,7 @@ class NetworkConfig:
             check_number("conn_prob", self.conn_prob, lo=0.0, hi=1.0, lo_open=True)
         check_number("sigma_rec", self.sigma_rec, lo=0.0)
         check_choice("dtype", self.dtype, DTYPES)
+        check_choice("output", self.output, OUTPUTS)
         if self.seed is not None:
             check_int("seed", self.seed, lo=0)
         trainable = tuple(self.trainable)
@@ -213,6 +218,7 @@ class Network:
         dtype: str = "float64",
         seed=None,
         trainable=PARAM_NAMES,
+        output: str = "linear",
     ) -> "Network":
         """Create and initialize a network.
 
@@ -261,6 +267,9 @@ class Network:
         seed : int, numpy.random.Generator or None
         trainable : sequence of str
             Names of the parameters to train (default: all).
+        output : {"linear", "sigmoid", "softmax"}
+            The output nonlinearity; ``"sigmoid"`` and ``"softmax"`` go with the
+            cross-entropy loss (``TrainConfig(loss="cross_entropy")``).
 
         Returns
         -------
@@ -290,7 +299,7 @@ class Network:
             n_in=n_in, n_rec=n_rec, n_out=n_out, init=init, gain=gain, activation=activation,
             alpha=alpha, dale=dale, dale_mode=dale_mode, dale_init=dale_init, autapses=autapses,
             e_only_readout=e_only_readout, conn_prob=conn_prob, sigma_rec=sigma_rec,
-            dtype=dtype, seed=seed_int, trainable=tuple(trainable),
+            dtype=dtype, seed=seed_int, trainable=tuple(trainable), output=output,
         )
         if init == "identity" and dale is not None:
             fail("init", "'normal', 'orthogonal' or an array when dale is set (an identity "

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "forward", "loss", "loss_and_grad", "adam_step"]
+__all__ = ["ACTIVATIONS", "forward", "output", "loss", "loss_and_grad", "adam_step"]
 
 #: name -> (sigma, sigma'), written independently of the kernels' formulas.
 ACTIVATIONS = {
@@ -105,18 +105,60 @@ def forward(params, x, *, activation="tanh", alpha=1.0, sigma_rec=0.0, noise=Non
     return h, z, a
 
 
-def loss(params, x, y, mask, *, l2_weights=0.0, l2_rates=0.0, **kw):
+def output(z, kind="linear"):
+    """The output nonlinearity p = f(z) over the last axis: identity, sigmoid or softmax."""
+    if kind == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if kind == "softmax":
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    return z
+
+
+def data_loss(p, y, mask, kind="linear", loss="mse"):
+    """The data term, summed over trials, steps and outputs (not yet divided by n_trials).
+
+    ``mse``: 0.5 m (p - y)^2. ``cross_entropy``: -m (y log p + (1 - y) log(1 - p)) for a
+    sigmoid output, -sum_j m_j y_j log p_j for a softmax one.
+    """
+    if loss == "mse":
+        return 0.5 * np.sum(mask * (p - y) ** 2)
+    if kind == "sigmoid":
+        return -np.sum(mask * (y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return -np.sum(mask * y * np.log(p))
+
+
+def data_loss_grad_p(p, y, mask, kind="linear", loss="mse"):
+    """dL/dp of :func:`data_loss` for one step, shape (n_out,)."""
+    if loss == "mse":
+        return mask * (p - y)
+    if kind == "sigmoid":
+        return mask * (-y / p + (1 - y) / (1 - p))
+    return -mask * y / p
+
+
+def output_jacobian(p, kind="linear"):
+    """dp/dz for one step (n_out, n_out): I, diag(p (1 - p)) or diag(p) - p p^T."""
+    if kind == "sigmoid":
+        return np.diag(p * (1 - p))
+    if kind == "softmax":
+        return np.diag(p) - np.outer(p, p)
+    return np.eye(p.size)
+
+
+def loss(params, x, y, mask, *, l2_weights=0.0, l2_rates=0.0, output_kind="linear", loss_kind="mse",
+         **kw):
     """The loss L of the module docstring; `kw` are the arguments of :func:`forward`."""
     h, z, _ = forward(params, x, **kw)
     n_trials, n_steps, _ = x.shape
-    value = 0.5 * np.sum(mask * (z - y) ** 2) / n_trials
+    value = data_loss(output(z, output_kind), y, mask, output_kind, loss_kind) / n_trials
     value += 0.5 * l2_weights * sum(np.sum(params[k] ** 2) for k in ("W_in", "W_rec", "W_out"))
     value += 0.5 * l2_rates / (n_trials * n_steps) * np.sum(h**2)
     return value
 
 
 def loss_and_grad(params, x, y, mask, *, activation="tanh", alpha=1.0, sigma_rec=0.0, noise=None,
-                  h0=None, l2_weights=0.0, l2_rates=0.0):
+                  h0=None, l2_weights=0.0, l2_rates=0.0, output_kind="linear", loss_kind="mse"):
     """The loss and its gradient by BPTT, one trial at a time, backwards in time.
 
     Parameters
@@ -126,6 +168,10 @@ def loss_and_grad(params, x, y, mask, *, activation="tanh", alpha=1.0, sigma_rec
     y, mask : ndarray, shape (n_trials, n_steps, n_out)
         Targets, and the non-negative weights of the squared error.
     l2_weights, l2_rates : float
+    output_kind : {"linear", "sigmoid", "softmax"}
+    loss_kind : {"mse", "cross_entropy"}
+        The `loss` of :func:`purernn.loss_and_grad`; dL/dz is formed by the chain rule, dL/dp
+        through the Jacobian of the output (:func:`output_jacobian`).
 
     Returns
     -------
@@ -136,7 +182,9 @@ def loss_and_grad(params, x, y, mask, *, activation="tanh", alpha=1.0, sigma_rec
     _, sigma_prime = ACTIVATIONS[activation]
     kw = dict(activation=activation, alpha=alpha, sigma_rec=sigma_rec, noise=noise, h0=h0)
     h, z, a = forward(params, x, **kw)
-    value = loss(params, x, y, mask, l2_weights=l2_weights, l2_rates=l2_rates, **kw)
+    value = loss(params, x, y, mask, l2_weights=l2_weights, l2_rates=l2_rates, output_kind=output_kind,
+                 loss_kind=loss_kind, **kw)
+    p_out = output(z, output_kind)
     W_rec, W_out = params["W_rec"], params["W_out"]
     n_trials, n_steps, _ = x.shape
     n_rec = W_rec.shape[0]
@@ -145,7 +193,8 @@ def loss_and_grad(params, x, y, mask, *, activation="tanh", alpha=1.0, sigma_rec
         g_next = np.zeros(n_rec)  # g_{t+1} = dL/dh_{t+1}
         d_next = np.zeros(n_rec)  # d_{t+1} = dL/da_{t+1}
         for t in reversed(range(n_steps)):
-            dz = mask[b, t] * (z[b, t] - y[b, t]) / n_trials  # dL/dz_t
+            dp = data_loss_grad_p(p_out[b, t], y[b, t], mask[b, t], output_kind, loss_kind)
+            dz = output_jacobian(p_out[b, t], output_kind).T @ dp / n_trials  # dL/dz_t
             grads["W_out"] += np.outer(dz, h[b, t])
             grads["b_out"] += dz
             g = W_out.T @ dz + l2_rates / (n_trials * n_steps) * h[b, t]

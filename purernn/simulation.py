@@ -14,6 +14,7 @@ import numpy as np
 from . import kernels
 from ._validate import as_generator, check_array, fail
 from .model import Network
+from .outputs import apply_output
 
 __all__ = ["Trajectory", "simulate", "check_inputs", "check_h0", "check_noise"]
 
@@ -27,11 +28,19 @@ class Trajectory:
     h : ndarray, shape (n_trials, n_steps, n_rec)
         States h_1..h_T (h_0 is not included).
     z : ndarray, shape (n_trials, n_steps, n_out)
-        Outputs.
+        Outputs, ``f(W_out h + b_out)`` with the network's output nonlinearity f.
+    readout : ndarray, shape (n_trials, n_steps, n_out)
+        The linear readout ``W_out h + b_out`` before f (the logits of a sigmoid or
+        softmax output); the same array as `z` for a linear output.
     """
 
     h: np.ndarray
     z: np.ndarray
+    readout: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.readout is None:
+            object.__setattr__(self, "readout", self.z)
 
 
 def check_inputs(net: Network, x, name: str = "x") -> np.ndarray:
@@ -94,7 +103,10 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
 
         a_t = W_rec h_{t-1} + W_in x_t + b_rec
         h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + sqrt(2 alpha) sigma_rec xi_t
-        z_t = W_out h_t + b_out
+        z_t = f(W_out h_t + b_out)
+
+    with f the network's output nonlinearity (identity, sigmoid or softmax;
+    :mod:`purernn.outputs`).
 
     Examples
     --------
@@ -113,5 +125,5 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     # copy() always copies (ascontiguousarray would return a view of the work buffer
     # when n_trials == 1)
     h = H[1:].transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_rec)
-    z = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
-    return Trajectory(h=h, z=z)
+    readout = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
+    return Trajectory(h=h, z=apply_output(readout, cfg.output), readout=readout)

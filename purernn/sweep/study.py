@@ -79,7 +79,7 @@ RUNS_DIR = "runs"
 
 #: ``Network.create`` keywords a study may set (in ``[grid]`` or ``[network]``).
 NETWORK_KEYS = ("n_rec", "init", "gain", "activation", "alpha", "dale", "dale_mode", "dale_init",
-                "autapses", "e_only_readout", "conn_prob", "sigma_rec", "dtype")
+                "autapses", "e_only_readout", "conn_prob", "sigma_rec", "dtype", "output")
 _FLOAT_NETWORK_KEYS = ("gain", "alpha", "dale", "conn_prob", "sigma_rec")
 #: TrainConfig fields a study may set (the seed is the grid's ``seed`` axis).
 TRAIN_KEYS = tuple(k for k in TrainConfig.field_names() if k != "seed")
