@@ -6,16 +6,19 @@ Every plot function takes arrays (or results holding arrays) and an optional
 imported only inside these functions, so the rest of the library never needs it.
 
 ``trials``: task trials and training curves; ``analysis``: spectra, weights, activity,
-linearization; ``studies``: many realizations per condition.
+linearization; ``studies``: many realizations per condition; ``dynamics``: Lyapunov
+spectra, quantities over realizations against a parameter, activity along a mode.
 """
 
 from __future__ import annotations
 
 from .analysis import *  # noqa: F401,F403
 from .analysis import __all__ as _analysis
+from .dynamics import *  # noqa: F401,F403
+from .dynamics import __all__ as _dynamics
 from .studies import *  # noqa: F401,F403
 from .studies import __all__ as _studies
 from .trials import *  # noqa: F401,F403
 from .trials import __all__ as _trials
 
-__all__ = _trials + _analysis + _studies
+__all__ = _trials + _analysis + _studies + _dynamics
