@@ -7,7 +7,10 @@ imported only inside these functions, so the rest of the library never needs it.
 
 ``trials``: task trials and training curves; ``analysis``: spectra, weights, activity,
 linearization; ``studies``: many realizations per condition; ``dynamics``: Lyapunov
-spectra, quantities over realizations against a parameter, activity along a mode.
+spectra, quantities over realizations against a parameter, activity along a mode;
+``population``: trajectories on task axes, line attractors and selection vectors,
+cross-validated variance, principal angles, distance matrices between networks and their
+embedding.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from .analysis import *  # noqa: F401,F403
 from .analysis import __all__ as _analysis
 from .dynamics import *  # noqa: F401,F403
 from .dynamics import __all__ as _dynamics
+from .population import *  # noqa: F401,F403
+from .population import __all__ as _population
 from .studies import *  # noqa: F401,F403
 from .studies import __all__ as _studies
 from .trials import *  # noqa: F401,F403
 from .trials import __all__ as _trials
 
-__all__ = _trials + _analysis + _studies + _dynamics
+__all__ = _trials + _analysis + _studies + _dynamics + _population
