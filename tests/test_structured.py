@@ -23,12 +23,12 @@ def test_low_rank_plus_random_shapes_rank_and_parts():
 
 def test_given_vectors_are_used_and_the_overlap_sets_the_outlier():
     rng = np.random.default_rng(1)
-    m, n = rng.standard_normal(300), rng.standard_normal(300)
+    m, n = rng.standard_normal(200), rng.standard_normal(200)
     n = n + 1.5 * m  # overlap n.m / N about 1.5
-    C = S.low_rank_plus_random(300, g=0.3, m=m, n=n, rng=2)
+    C = S.low_rank_plus_random(200, g=0.3, m=m, n=n, rng=2)
     np.testing.assert_array_equal(C.left[:, 0], m)
     np.testing.assert_array_equal(C.right[:, 0], n)
-    overlap = float(n @ m) / 300
+    overlap = float(n @ m) / 200
     assert C.overlaps[0, 0] == pytest.approx(overlap)
     eigs = np.linalg.eigvals(C.W_rec)
     top = eigs[np.argmax(eigs.real)]
