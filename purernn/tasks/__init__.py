@@ -3,6 +3,7 @@
     task = purernn.tasks.make("xor", noise_sigma=0.05)
     batch = task.sample(64, rng=0)       # batch.x, batch.y, batch.mask, batch.info
     correct = task.score(z, batch)       # bool, one per trial
+    jarne = purernn.tasks.make("flipflop3", preset="jarne")   # her data generator
 
 See ``purernn/tasks/README.md`` for the list of tasks, their sources, default timing and
 success criteria.
@@ -11,12 +12,13 @@ success criteria.
 from __future__ import annotations
 
 from .._validate import check_choice
-from .base import Batch, Task
+from .base import DEFAULT_PRESET, Batch, Task
 from .decisions import ContextDM, PerceptualDM, PerceptualDMZero
 from .flipflop import FlipFlop, FlipFlop3
 from .gates import And, GateTask, Not, Or, Xor
 from .memory import DelayedMatchToSample, Romo
 from .multitask import MultitaskGates
+from .neurogym import NeuroGymTask, from_neurogym
 from .oscillators import Oscillation, SineGenerator
 from .timing import IntervalReproduction, TimeReproduction
 
@@ -25,6 +27,7 @@ __all__ = [
     "Task",
     "TASKS",
     "SEED_TASKS",
+    "PRESETS",
     "make",
     "GateTask",
     "And",
@@ -43,6 +46,8 @@ __all__ = [
     "DelayedMatchToSample",
     "Romo",
     "MultitaskGates",
+    "NeuroGymTask",
+    "from_neurogym",
 ]
 
 #: Registry: task name -> Task subclass. Presets (``flipflop3``) are subclasses that only
@@ -73,15 +78,31 @@ TASKS: dict = {
 SEED_TASKS = ("and", "or", "xor", "not", "flipflop", "time_reproduction", "oscillation")
 
 
-def make(name: str, **overrides) -> Task:
-    """Build the task called `name` with some of its fields overridden.
+#: preset name -> the tasks that offer it. ``"jarne"``: C. Jarne's published data
+#: generators (github.com/katejarne), for every task she published networks for, so that
+#: her networks (``pr.io.load_keras_h5``) run on the trials they were trained on.
+PRESETS: dict = {}
+for _name, _cls in TASKS.items():
+    for _preset in _cls.preset_names():
+        PRESETS.setdefault(_preset, []).append(_name)
+PRESETS = {k: tuple(v) for k, v in PRESETS.items()}
+
+
+def make(name: str, preset: str = DEFAULT_PRESET, **overrides) -> Task:
+    """Build the task called `name`, from one of its presets, with some fields overridden.
 
     Parameters
     ----------
     name : str
         A key of :data:`TASKS`.
+    preset : str
+        ``"default"`` (purernn's defaults) or a preset the task offers
+        (``TASKS[name].preset_names()``; :data:`PRESETS` lists them all). ``"jarne"``
+        reproduces C. Jarne's data generator; each task's docstring says how its defaults
+        differ from it.
     **overrides
-        New values for some of the task's fields (timing, noise, criterion, ...).
+        New values for some of the task's fields (timing, noise, criterion, ...), applied
+        after the preset's.
 
     Returns
     -------
@@ -98,8 +119,8 @@ def make(name: str, **overrides) -> Task:
     >>> task = make("xor", noise_sigma=0.0)
     >>> task.sample(8, rng=0).x.shape
     (8, 200, 2)
+    >>> make("and", preset="jarne").n_steps  # her AND trials are 210 steps long
+    210
     """
     check_choice("name", name, TASKS)
-    cls = TASKS[name]
-    cls.check_overrides(overrides)
-    return cls(**overrides)
+    return TASKS[name].from_preset(preset, **overrides)

@@ -13,9 +13,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import as_generator, check_int, check_number, fail
+from .._validate import as_generator, check_choice, check_int, check_number, fail
 
-__all__ = ["Batch", "Task"]
+__all__ = ["Batch", "Task", "DEFAULT_PRESET"]
+
+#: The preset of a task built without one: its own defaults.
+DEFAULT_PRESET = "default"
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,24 @@ class Task:
     Subclasses set the class attributes ``name``, ``source`` (paper and original code)
     and ``summary`` (one line), give ``n_in`` and ``n_out`` (class attributes, or
     properties when they depend on fields), a ``t_total`` field or an ``n_steps``
-    property, and implement ``_sample`` and ``score``. Every timing or noise number is a dataclass field, so it can be
-    overridden with ``pr.tasks.make(name, **overrides)``.
+    property, and implement ``_sample`` and ``score``. Every timing or noise number is a
+    dataclass field, so it can be overridden with ``pr.tasks.make(name, **overrides)``.
+
+    **Presets.** ``presets`` maps a preset name to field values: ``make(name,
+    preset="jarne")`` builds the task from those values (then the overrides), and the
+    ``preset`` field records where it started, so ``to_dict`` (and a run's ``run.json``)
+    rebuilds the same task. The fields are what the task does; ``preset`` is the label.
+    Build preset tasks with :meth:`from_preset` (or ``make``): the constructor takes its
+    fields as given.
     """
 
     name: ClassVar[str] = "task"
     summary: ClassVar[str] = ""
     source: ClassVar[str] = ""
+    #: preset name -> field values that differ from the defaults
+    presets: ClassVar[dict] = {}
 
+    preset: str = DEFAULT_PRESET  # where the field values came from (see from_preset)
     dt: float = 1.0  # ms per step, for plots
     alpha: float = 1.0  # recommended network alpha = dt / tau
 
@@ -93,6 +106,7 @@ class Task:
     criterion: float = 0.95
 
     def __post_init__(self) -> None:
+        check_choice("preset", self.preset, self.preset_names())
         self._set("dt", check_number("dt", self.dt, lo=0.0, lo_open=True))
         self._set("alpha", check_number("alpha", self.alpha, lo=0.0, hi=1.0, lo_open=True))
         self._set("criterion", check_number("criterion", self.criterion, lo=0.0, hi=1.0, lo_open=True))
@@ -105,6 +119,41 @@ class Task:
     def field_names(cls) -> tuple[str, ...]:
         """Names of the fields that can be overridden."""
         return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def preset_names(cls) -> tuple[str, ...]:
+        """The presets this task offers (``"default"`` first)."""
+        return (DEFAULT_PRESET,) + tuple(k for k in cls.presets if k != DEFAULT_PRESET)
+
+    @classmethod
+    def from_preset(cls, preset: str = DEFAULT_PRESET, **overrides) -> "Task":
+        """The task with the field values of `preset`, then `overrides`.
+
+        Parameters
+        ----------
+        preset : str
+            One of :meth:`preset_names` (``"default"``: the class defaults).
+        **overrides
+            Field values that replace the preset's.
+
+        Returns
+        -------
+        Task
+            With ``task.preset == preset``.
+        """
+        check_choice("preset", preset, cls.preset_names())
+        cls.check_overrides(overrides)
+        overrides.pop("preset", None)
+        return cls(**{**cls.presets.get(preset, {}), **overrides, "preset": preset})
+
+    def preset_differences(self, preset: str = DEFAULT_PRESET) -> dict[str, tuple]:
+        """Fields whose value differs from `preset`'s: ``{field: (this value, preset's)}``."""
+        other = type(self).from_preset(preset)
+        out = {}
+        for f in dataclasses.fields(self):
+            if f.name != "preset" and getattr(self, f.name) != getattr(other, f.name):
+                out[f.name] = (getattr(self, f.name), getattr(other, f.name))
+        return out
 
     @classmethod
     def check_overrides(cls, overrides) -> None:
@@ -147,9 +196,33 @@ class Task:
         return float(np.mean(self.score(z, batch)))
 
     def replace(self, **overrides) -> "Task":
-        """A copy with some fields changed (validated like the constructor)."""
+        """A copy with some fields changed (validated like the constructor).
+
+        The ``preset`` label stays; to start from another preset use
+        ``pr.tasks.make(name, preset=...)``.
+        """
         self.check_overrides(overrides)
+        if "preset" in overrides and overrides["preset"] != self.preset:
+            fail("preset", f"unchanged by replace ({self.preset!r})", overrides["preset"],
+                 f"Use pr.tasks.make({self.name!r}, preset={overrides['preset']!r}) instead.")
         return dataclasses.replace(self, **overrides)
+
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """A readable name for each condition present in `batch`: ``{condition: label}``.
+
+        Tasks give names from their trial info (``"bits +-+"``, ``"coh +12.8%"``,
+        ``"context motion, choice +"``); the fallback is ``"condition k"``.
+        """
+        cond = np.asarray(batch.info.get("condition", np.zeros(batch.n_trials, dtype=int)))
+        return {int(c): f"condition {int(c)}" for c in np.unique(cond)}
+
+    def _labels_from(self, batch: Batch, describe) -> dict[int, str]:
+        """``{condition: describe(i)}`` with ``i`` the first trial of each condition."""
+        cond = np.asarray(batch.info["condition"])
+        out = {}
+        for c in np.unique(cond):
+            out[int(c)] = describe(int(np.flatnonzero(cond == c)[0]))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The task's name and fields, JSON-serializable."""

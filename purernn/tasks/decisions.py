@@ -72,10 +72,15 @@ class PerceptualDM(Task):
     Notes
     -----
     K. H. Britten, M. N. Shadlen, W. T. Newsome & J. A. Movshon (1992), J. Neurosci.
-    12:4745; J. D. Roitman & M. N. Shadlen (2002), J. Neurosci. 22:9475. Timing and
-    noise scaling after NeuroGym's ``PerceptualDecisionMaking``
-    (github.com/neurogym/neurogym), with one signed output instead of a fixation and two
-    choice outputs. ``info``: ``choice`` (+1/-1), ``coherence`` (unsigned, percent),
+    12:4745; J. D. Roitman & M. N. Shadlen (2002), J. Neurosci. 22:9475. The period
+    durations and the noise scale ``sigma / sqrt(dt)`` are those of NeuroGym's
+    ``PerceptualDecisionMaking`` (github.com/neurogym/neurogym), and at dt = 20 ms the
+    periods fall on the same steps (5, 100, 0, 5). It is not that environment; measured
+    on NeuroGym 2.3.1 it differs in: stimulus means ``0.5 +/- coh/200`` there, ``1 +/-
+    coh/200`` here; noise only during the stimulus there, on every step here;
+    coherences {0, 6.4, 12.8, 25.6, 51.2} there (3.2 added here); a fixation input and
+    fixation + two choice outputs there, one signed output here; dt 100 ms by default
+    there. ``info``: ``choice`` (+1/-1), ``coherence`` (unsigned, percent),
     ``signed_coherence``, ``condition`` = 2 * coherence index + (choice > 0).
     """
 
@@ -83,7 +88,7 @@ class PerceptualDM(Task):
     summary: ClassVar[str] = "random-dot motion: sign of the stronger of two noisy inputs"
     source: ClassVar[str] = (
         "Britten et al. (1992), J. Neurosci. 12:4745; Roitman & Shadlen (2002), "
-        "J. Neurosci. 22:9475; after NeuroGym PerceptualDecisionMaking"
+        "J. Neurosci. 22:9475; timing after NeuroGym PerceptualDecisionMaking"
     )
 
     dt: float = 20.0
@@ -178,6 +183,18 @@ class PerceptualDM(Task):
         sc = batch.info["signed_coherence"]
         return _choice_curve(sc, self.choices(z, batch) > 0, np.unique(sc))
 
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"coh +12.8%"``: the signed coherence (the sign is the choice; ``"coh 0%,
+        choice +"`` at zero coherence)."""
+        sc = batch.info["signed_coherence"]
+        ch = batch.info["choice"]
+
+        def describe(i):
+            sign = "+" if ch[i] > 0 else "-"
+            c = abs(float(sc[i]))
+            return f"coh {sign}{c:g}%" if c > 0 else f"coh 0%, choice {sign}"
+        return self._labels_from(batch, describe)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PerceptualDMZero(Task):
@@ -258,6 +275,10 @@ class PerceptualDMZero(Task):
         m = window_mean(z[:, :, 0], self.response_on, self.t_total)
         return np.where(m > 0, 1, -1) == batch.info["choice"]
 
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"choice +"`` / ``"choice -"`` (the sign of the integral)."""
+        return {int(c): ("choice +" if c else "choice -") for c in np.unique(batch.info["condition"])}
+
 
 @dataclass(frozen=True, kw_only=True)
 class ContextDM(Task):
@@ -293,9 +314,17 @@ class ContextDM(Task):
     Notes
     -----
     V. Mante, D. Sussillo, K. V. Shenoy & W. T. Newsome (2013), "Context-dependent
-    computation by recurrent dynamics in prefrontal cortex", Nature 503:78. Timing after
-    NeuroGym's ``ContextDecisionMaking`` (github.com/neurogym/neurogym); inputs as in
-    Mante et al.'s network (one signed channel per stream). ``info``: ``context``
+    computation by recurrent dynamics in prefrontal cortex", Nature 503:78. The period
+    durations, the truncated-exponential delay, the coherences and the noise scale are
+    those of NeuroGym's ``ContextDecisionMaking`` (github.com/neurogym/neurogym, with
+    ``use_expl_context=True``); the inputs are Mante et al.'s (one signed channel per
+    stream). Measured on NeuroGym 2.3.1 it differs in: durations are rounded to the
+    nearest step here and floored there (stimulus 750 ms = 38 steps here, 37 there, at
+    dt = 20 ms; the delay likewise); noise only during the stimulus there, on every step
+    here; each stream is two ring channels with means ``0.5 +/- coh/200`` there, one
+    channel of mean ``coh/100`` here; a fixation input and fixation + two choice outputs
+    there, one signed output here; trials have their own length there, here all are
+    padded to the longest. ``info``: ``context``
     (0 motion, 1 colour), ``motion_coh``, ``colour_coh`` (signed, percent), ``choice``,
     ``delay`` (ms), ``decision_on``, ``decision_off`` (steps), ``condition`` =
     2 * context + (choice > 0).
@@ -304,7 +333,7 @@ class ContextDM(Task):
     name: ClassVar[str] = "context_dm"
     summary: ClassVar[str] = "context cue selects which of two noisy streams to report (Mante et al.)"
     source: ClassVar[str] = (
-        "Mante, Sussillo, Shenoy & Newsome (2013), Nature 503:78; after NeuroGym "
+        "Mante, Sussillo, Shenoy & Newsome (2013), Nature 503:78; timing after NeuroGym "
         "ContextDecisionMaking"
     )
 
@@ -379,3 +408,9 @@ class ContextDM(Task):
         z = check_output(self, z, batch)
         m = window_mean(z[:, :, 0], batch.info["decision_on"], batch.info["decision_off"])
         return np.where(m > 0, 1, -1) == batch.info["choice"]
+
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"context motion, choice +"``."""
+        ctx, ch = batch.info["context"], batch.info["choice"]
+        return self._labels_from(
+            batch, lambda i: f"context {('motion', 'colour')[int(ctx[i])]}, choice {'+' if ch[i] > 0 else '-'}")

@@ -42,6 +42,16 @@ class GateTask(Task):
 
     A trial is correct when the mean output over [`response_on`, `t_total`) is on the
     right side of `threshold`.
+
+    **Preset "jarne"** (``make(name, preset="jarne")``): C. Jarne's generators as shipped
+    in ``code_paper_rep/`` of github.com/katejarne/RNN_study_with_keras, next to the
+    networks of the paper: the same timing (bits on [30, 50), answer from 70 =
+    ``first_in + stim_dur + mem_gap`` with ``mem_gap = 20``), target baseline 0.01 (0
+    for AND) and *no input noise*: ``stim_noise = 0.1`` is defined but the line adding it
+    is commented out. The AND trial is 210 steps long there (``out_gap = 140``), 200 for
+    the other gates. The repository's root-level copies differ: AND has ``out_gap = 130``
+    (T = 200), XOR and NOT add the noise. purernn's defaults keep the noise (0.1) on,
+    so that a network cannot rely on exact input levels.
     """
 
     summary: ClassVar[str] = "logic gate"
@@ -98,6 +108,14 @@ class GateTask(Task):
         m = window_mean(z[:, :, 0], self.response_on, self.t_total)
         return (m > self.threshold) == (batch.info["label"] == 1)
 
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"A=1 B=0"`` (``"A=1"`` for NOT), one per condition present."""
+        bits = np.asarray(batch.info["bits"])
+
+        def describe(i):
+            return " ".join(f"{'AB'[k]}={int(b)}" for k, b in enumerate(bits[i]))
+        return self._labels_from(batch, describe)
+
 
 @dataclass(frozen=True, kw_only=True)
 class And(GateTask):
@@ -134,11 +152,16 @@ class And(GateTask):
     ``generate_data_set_and.py`` (``first_in=30, stim_dur=20, mem_gap=20, out_gap=130``).
     ``info``: ``bits`` (n_trials, 2) with A = bits[:, 0]; ``label`` the gate's output;
     ``condition`` = A + 2 B.
+
+    Preset ``"jarne"`` (``code_paper_rep/generate_data_set_and.py``): no input noise
+    and T = 210; the defaults here have noise 0.1 and T = 200 (the root-level copy's
+    length). See :class:`GateTask`.
     """
 
     name: ClassVar[str] = "and"
     summary: ClassVar[str] = "AND of two pulsed bits, answer held from step 70 (Jarne)"
     truth_table: ClassVar[tuple[int, ...]] = (0, 0, 0, 1)
+    presets: ClassVar[dict] = {"jarne": {"noise_sigma": 0.0, "t_total": 210}}
     baseline: float = 0.0
 
 
@@ -149,12 +172,14 @@ class Or(GateTask):
     Same trial as :class:`And` (pulses on [30, 50), answer from step 70, T = 200, noise
     0.1) with target baseline 0.01. Original code: ``generate_data_set_or.py`` in
     github.com/katejarne/RNN_study_with_keras; paper: Jarne & Laje (2019),
-    arXiv:1906.01094. See :class:`And` for the parameters.
+    arXiv:1906.01094. See :class:`And` for the parameters. Preset ``"jarne"``: no input
+    noise (both copies of her generator have it commented out); the defaults add 0.1.
     """
 
     name: ClassVar[str] = "or"
     summary: ClassVar[str] = "OR of two pulsed bits, answer held from step 70 (Jarne)"
     truth_table: ClassVar[tuple[int, ...]] = (0, 1, 1, 1)
+    presets: ClassVar[dict] = {"jarne": {"noise_sigma": 0.0}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,12 +190,14 @@ class Xor(GateTask):
     0.1) with target baseline 0.01. Not linearly separable: the classic test that a
     network uses its recurrent nonlinearity. Original code: ``generate_data_set_xor.py``
     in github.com/katejarne/RNN_study_with_keras; paper: Jarne & Laje (2019),
-    arXiv:1906.01094. See :class:`And` for the parameters.
+    arXiv:1906.01094. See :class:`And` for the parameters. Preset ``"jarne"``: no input
+    noise (``code_paper_rep/``; the root-level copy adds 0.1, as the defaults here do).
     """
 
     name: ClassVar[str] = "xor"
     summary: ClassVar[str] = "XOR of two pulsed bits, answer held from step 70 (Jarne)"
     truth_table: ClassVar[tuple[int, ...]] = (0, 1, 1, 0)
+    presets: ClassVar[dict] = {"jarne": {"noise_sigma": 0.0}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,10 +207,13 @@ class Not(GateTask):
     One input; each trial draws its bit uniformly from {0, 1}. Pulses on [30, 50), answer
     from step 70, T = 200, noise 0.1, target baseline 0.01. Original code:
     ``generate_data_set_not.py`` in github.com/katejarne/RNN_study_with_keras; paper:
-    Jarne & Laje (2019), arXiv:1906.01094. See :class:`And` for the parameters.
+    Jarne & Laje (2019), arXiv:1906.01094. See :class:`And` for the parameters. Preset
+    ``"jarne"``: no input noise (``code_paper_rep/``; the root-level copy adds 0.1, as
+    the defaults here do).
     """
 
     name: ClassVar[str] = "not"
     summary: ClassVar[str] = "NOT of one pulsed bit, answer held from step 70 (Jarne)"
     truth_table: ClassVar[tuple[int, ...]] = (1, 0)
+    presets: ClassVar[dict] = {"jarne": {"noise_sigma": 0.0}}
     n_bits: ClassVar[int] = 1

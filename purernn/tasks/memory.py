@@ -76,16 +76,20 @@ class DelayedMatchToSample(_Epochs, Task):
     -----
     D. J. Freedman & J. A. Assad (2006), "Experience-dependent representation of visual
     categories in parietal cortex", Nature 443:85 (delayed match-to-sample with motion
-    directions). Timing after NeuroGym's ``DelayMatchSample``
-    (github.com/neurogym/neurogym); here a non-match test can be any other direction,
-    and the answer is one signed output. ``info``: ``sample``, ``test`` (direction
+    directions). The period durations and the noise scale are those of NeuroGym's
+    ``DelayMatchSample`` (github.com/neurogym/neurogym). Measured on NeuroGym 2.3.1 it
+    differs in: a non-match test is the opposite direction there (sample + pi), any other
+    direction here; the ring has 2 units and 2 directions there by default, 4 here; noise
+    only during the sample and test periods there, on every step here; a fixation input
+    and fixation / match / non-match outputs there, one signed output here. ``info``:
+    ``sample``, ``test`` (direction
     indices), ``match`` (bool), ``choice`` (+1/-1), ``condition`` = 2 * sample + match.
     """
 
     name: ClassVar[str] = "dms"
     summary: ClassVar[str] = "delayed match-to-sample of directions on an input ring (Freedman & Assad)"
     source: ClassVar[str] = (
-        "Freedman & Assad (2006), Nature 443:85; after NeuroGym DelayMatchSample"
+        "Freedman & Assad (2006), Nature 443:85; timing after NeuroGym DelayMatchSample"
     )
     _periods: ClassVar[tuple[str, ...]] = ("fixation", "sample_period", "delay", "test_period", "decision")
 
@@ -153,6 +157,12 @@ class DelayedMatchToSample(_Epochs, Task):
         """Correct when the mean decision-period output is + for match, - for non-match."""
         return self._decision_score(z, batch)
 
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"sample 90 deg, match"``."""
+        sample, match = batch.info["sample"], batch.info["match"]
+        return self._labels_from(batch, lambda i: f"sample {360 * int(sample[i]) / self.n_directions:g} deg, "
+                                                  + ("match" if match[i] else "non-match"))
+
 
 _ROMO_PAIRS = ((18.0, 10.0), (22.0, 14.0), (26.0, 18.0), (30.0, 22.0), (34.0, 26.0))
 
@@ -185,15 +195,21 @@ class Romo(_Epochs, Task):
     Notes
     -----
     R. Romo, C. D. Brody, A. Hernandez & L. Lemus (1999), "Neuronal correlates of
-    parametric working memory in the prefrontal cortex", Nature 399:470. Pairs and timing
-    after NeuroGym's ``DelayComparison`` (github.com/neurogym/neurogym). ``info``:
+    parametric working memory in the prefrontal cortex", Nature 399:470. The frequency
+    pairs, the period durations and the noise scale are those of NeuroGym's
+    ``DelayComparison`` (github.com/neurogym/neurogym); the periods fall on the same
+    steps at dt = 20 ms. Measured on NeuroGym 2.3.1 it differs in the coding: there a
+    frequency is ``(1 + (f - f_min) / (f_max - f_min)) / 2`` (0.5 for 10 Hz, 1 for 34 Hz),
+    here ``f / freq_scale`` (0.33 to 1.13); noise only during the two stimuli there (on
+    every input, the fixation input included), on every step here; a fixation input
+    and fixation + two choice outputs there, one signed output here. ``info``:
     ``f1``, ``f2`` (Hz), ``pair`` (index), ``choice`` = sign(f1 - f2), ``condition`` =
     2 * pair + (f1 > f2).
     """
 
     name: ClassVar[str] = "romo"
     summary: ClassVar[str] = "compare two vibration frequencies across a delay (Romo et al.)"
-    source: ClassVar[str] = "Romo, Brody, Hernandez & Lemus (1999), Nature 399:470; after NeuroGym DelayComparison"
+    source: ClassVar[str] = "Romo, Brody, Hernandez & Lemus (1999), Nature 399:470; timing after NeuroGym DelayComparison"
     _periods: ClassVar[tuple[str, ...]] = ("fixation", "stim1", "delay", "stim2", "decision")
 
     dt: float = 20.0
@@ -254,3 +270,9 @@ class Romo(_Epochs, Task):
     def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
         """Correct when the mean decision-period output has the sign of f1 - f2."""
         return self._decision_score(z, batch)
+
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"f1 18 > f2 10 Hz"``."""
+        f1, f2 = batch.info["f1"], batch.info["f2"]
+        return self._labels_from(
+            batch, lambda i: f"f1 {float(f1[i]):g} {'>' if f1[i] > f2[i] else '<'} f2 {float(f2[i]):g} Hz")

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._validate import fail
+from .._validate import check_choice, fail
 from .base import Batch, Task
 from ._common import (
     check_le,
@@ -30,9 +30,14 @@ class Oscillation(Task):
 
     With probability `p_pulse` a trial carries a pulse on [`stim_on`, `stim_on` +
     `stim_dur`) = [100, 140) smoothed by a `smooth_len` = 15-point Hann window. In pulse
-    trials the target is then ``amplitude * sin(2 pi (t - osc_on) / period)`` on
-    [`osc_on`, `osc_off`) = [160, 380), period 35 steps and amplitude 1.74; it is 0
-    elsewhere and in no-pulse trials. T = 420 steps of 1 ms; input noise sigma 0.1.
+    trials the target on [`osc_on`, `osc_off`) = [160, 380) is an oscillation of period
+    `period` = 35 steps (:meth:`oscillation`); it is `baseline` elsewhere and 0 on that
+    window in no-pulse trials. T = 420 steps of 1 ms; input noise sigma 0.1.
+
+    `target` chooses the oscillation: ``"sine"`` (default) is ``amplitude * sin(2 pi (t -
+    osc_on) / period)``, amplitude 1.74, starting at phase 0; ``"convolution"`` is
+    C. Jarne's target, ``kernel_scale * convolve(box, sin(2 pi n / period), "same")``
+    with ``box`` the ones of the window and ``n = 0 .. t_total - 1`` (see Notes).
 
     A pulse trial is correct when the dominant period of the output over [osc_on,
     osc_off) is within `period_tol` (5%) of `period` and the normalized MSE there,
@@ -46,8 +51,14 @@ class Oscillation(Task):
         Pulse onset, duration and Hann window length (steps).
     osc_on, osc_off, t_total : int
         Oscillation window and trial length (steps).
+    target : {"sine", "convolution"}
+        Shape of the target oscillation.
     period, amplitude : float
-        Period (steps) and amplitude of the target sinusoid.
+        Period (steps) of the oscillation, and the amplitude of the ``"sine"`` target.
+    kernel_scale : float
+        Factor of the ``"convolution"`` target (0.2 in the original).
+    baseline : float
+        Target outside the oscillation window (0; 0.002 in the original).
     p_pulse, noise_sigma : float
         Probability of a pulse trial; input noise per step.
     period_tol, nmse_tol : float
@@ -56,12 +67,26 @@ class Oscillation(Task):
     Notes
     -----
     C. Jarne & R. Laje (2019), arXiv:1906.01094 ("oscillatory" task); original code
-    ``generate_data_set_oscilator.py`` in github.com/katejarne/RNN_study_with_keras. There
-    the target is ``0.2 * convolve(box(160:380), sin(2 pi 12 t / 420), 'same')``: a
-    sinusoid of period 420 / 12 = 35 steps and amplitude
-    ``0.2 |sin(110 w)| / sin(w / 2) = 1.74`` (w = 2 pi / 35) whose phase at onset is an
-    artifact of the convolution. Here the sinusoid starts at phase 0, so the target is
-    continuous at onset. ``info``: ``pulse``, ``condition`` = pulse.
+    ``code_paper_rep/generate_data_set_oscilator.py`` in
+    github.com/katejarne/RNN_study_with_keras (``mem_gap = 200``).
+
+    Preset ``"jarne"`` follows it exactly, quirks included:
+
+    - the target is ``0.2 * signal.convolve(box, sin(2 pi 12 n / 420), mode="same")``:
+      the centred 220 samples of the full convolution of the 220-step box with the
+      420-sample sine (``n = 0 .. 419``). For window steps ``i = t - 160`` from 10 to
+      210 this is ``1.74 sin(w (i + 99.5))``, w = 2 pi / 35 (period 420 / 12 = 35,
+      amplitude ``0.2 |sin(110 w)| / sin(w / 2)``): a sinusoid that lags the default's
+      by 0.99 rad (5.5 steps). Over the first 10 and the last 9 steps the sum runs off
+      the ends of the kernel and the target ramps from 0 up to the sinusoid and back;
+    - the target is 0.01 * 0.2 = 0.002 outside the window in every trial, 0 inside it in
+      no-pulse trials (the 0.01 baseline is multiplied with the oscillation);
+    - input noise 0.1 on every step.
+
+    The default (``target="sine"``, baseline 0) starts the sinusoid at phase 0, so the
+    target is continuous at onset; everything else is as in the preset. The
+    repository's root-level copy of the generator is another variant (pulse of 20
+    steps, Hann(10), T = 340, factor 0.3). ``info``: ``pulse``, ``condition`` = pulse.
     """
 
     name: ClassVar[str] = "oscillation"
@@ -70,6 +95,7 @@ class Oscillation(Task):
         "C. Jarne & R. Laje (2019), arXiv:1906.01094; code: github.com/katejarne/"
         "RNN_study_with_keras (generate_data_set_oscilator.py)"
     )
+    presets: ClassVar[dict] = {"jarne": {"target": "convolution", "baseline": 0.002}}
 
     stim_on: int = 100
     stim_dur: int = 40
@@ -77,8 +103,11 @@ class Oscillation(Task):
     osc_on: int = 160
     osc_off: int = 380
     t_total: int = 420
+    target: str = "sine"
     period: float = 35.0
     amplitude: float = 1.74
+    kernel_scale: float = 0.2
+    baseline: float = 0.0
     p_pulse: float = 0.5
     noise_sigma: float = 0.1
     period_tol: float = 0.05
@@ -94,15 +123,23 @@ class Oscillation(Task):
         check_nonneg(self, "period", "amplitude", "nmse_tol", positive=True)
         check_nonneg(self, "noise_sigma", "period_tol")
         check_prob(self, "p_pulse")
+        check_choice("target", self.target, ("sine", "convolution"))
+        check_real(self, "kernel_scale", "baseline")
 
     n_in: ClassVar[int] = 1
     n_out: ClassVar[int] = 1
 
-
     def oscillation(self) -> np.ndarray:
-        """The target sinusoid on [osc_on, osc_off), shape (osc_off - osc_on,)."""
-        t = np.arange(self.osc_off - self.osc_on)
-        return self.amplitude * np.sin(2 * np.pi * t / self.period)
+        """The target oscillation on [osc_on, osc_off), shape (osc_off - osc_on,)."""
+        n_win = self.osc_off - self.osc_on
+        if self.target == "sine":
+            return self.amplitude * np.sin(2 * np.pi * np.arange(n_win) / self.period)
+        # scipy.signal.convolve(box, kernel, mode="same"): the n_win central samples of
+        # the full convolution, starting at (n_win + t_total - 1 - n_win) // 2
+        kernel = np.sin(2 * np.pi * np.arange(self.t_total) / self.period)
+        full = np.convolve(np.ones(n_win), kernel)
+        start = (full.size - n_win) // 2
+        return self.kernel_scale * full[start : start + n_win]
 
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:
         pulse = rng.random(n_trials) < self.p_pulse  # (n_trials,)
@@ -111,7 +148,7 @@ class Oscillation(Task):
             self.stim_dur, self.smooth_len
         )
         x += self.noise_sigma * rng.standard_normal(x.shape)
-        y = np.zeros((n_trials, self.t_total, 1))
+        y = np.full((n_trials, self.t_total, 1), self.baseline)
         y[:, self.osc_on : self.osc_off, 0] = pulse[:, None] * self.oscillation()
         info = {"condition": pulse.astype(np.int64), "pulse": pulse}
         return make_batch(x, y, np.ones_like(y), info)
@@ -126,6 +163,10 @@ class Oscillation(Task):
         nmse_osc = np.mean((z - target) ** 2, axis=1) / power
         nmse_quiet = np.mean(z**2, axis=1) / power
         return np.where(pulse, period_ok & (nmse_osc < self.nmse_tol), nmse_quiet < self.nmse_tol)
+
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"pulse"`` / ``"no pulse"``."""
+        return {int(c): ("pulse" if c else "no pulse") for c in np.unique(batch.info["condition"])}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,3 +263,8 @@ class SineGenerator(Task):
         period_ok = np.abs(dominant_period(z) / batch.info["period"] - 1.0) <= self.period_tol
         rms_ok = z.std(axis=1) >= self.min_amplitude_ratio * self.amplitude / np.sqrt(2)
         return period_ok & rms_ok
+
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"period 12.6 steps"``."""
+        period = batch.info["period"]
+        return self._labels_from(batch, lambda i: f"period {float(period[i]):.3g} steps")

@@ -71,6 +71,15 @@ class TimeReproduction(Task):
     (``first_in=50, stim_dur=20, mem_gap=20, out_gap=230, stim_noise=0.03``).
     ``info``: ``pulse`` (bool), ``peak_time`` (step of the target's peak, -1 without
     pulse), ``condition`` = pulse.
+
+    Preset ``"jarne"`` is the default: ``code_paper_rep/generate_data_set_time_pulse.py``
+    (next to the published network) exactly, quirks included: the bump is the box of
+    the response window convolved (``mode="same"``) with ``0.055 *
+    signal.gaussian(stim_dur, std=12)``, so its width is tied to the pulse's
+    (``bump_dur`` = ``stim_dur`` there); in no-pulse trials the window is 0, below the
+    0.045 baseline around it; the target gets noise of the input's sigma (0.03). The
+    repository's root-level copy is another variant (pulse at 30, Gaussian-shaped input
+    of 0.04, baseline 0.01, T = 100, noise 0.1).
     """
 
     name: ClassVar[str] = "time_reproduction"
@@ -79,6 +88,7 @@ class TimeReproduction(Task):
         "C. Jarne & R. Laje (2019), arXiv:1906.01094; code: github.com/katejarne/"
         "RNN_study_with_keras (generate_data_set_time_pulse.py)"
     )
+    presets: ClassVar[dict] = {"jarne": {}}
 
     stim_on: int = 50
     stim_dur: int = 20
@@ -147,6 +157,10 @@ class TimeReproduction(Task):
         on_time = np.abs(t_peak - batch.info["peak_time"]) <= self.peak_tol
         return np.where(pulse, present & on_time, ~present)
 
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"pulse"`` / ``"no pulse"``."""
+        return {int(c): ("pulse" if c else "no pulse") for c in np.unique(batch.info["condition"])}
+
 
 @dataclass(frozen=True, kw_only=True)
 class IntervalReproduction(Task):
@@ -180,16 +194,21 @@ class IntervalReproduction(Task):
     -----
     M. Jazayeri & M. N. Shadlen (2010), "Temporal context calibrates interval timing",
     Nat. Neurosci. 13:1020; RNN model in J. Wang, D. Narain, E. A. Hosseini & M. Jazayeri
-    (2018), Nat. Neurosci. 21:102. Structure after NeuroGym's ``ReadySetGo`` environment
-    (github.com/neurogym/neurogym), with a single pulse channel and a go pulse as output.
-    ``info``: ``interval``, ``go_time``, ``condition`` = index of the interval.
+    (2018), Nat. Neurosci. 21:102. The trial structure (ready, set one interval later,
+    go one interval after set) is that of NeuroGym's ``ReadySetGo``
+    (github.com/neurogym/neurogym); its numbers are not. Measured on NeuroGym 2.3.1 it
+    differs in: the interval is drawn uniformly from [800, 1500] ms there, from 5 values
+    of 480 to 800 ms here; dt 80 ms there, 10 here; ready and set are 83-ms pulses on two
+    channels (plus a fixation input) there, 5-step pulses on one channel here; the go
+    target is one step there, `response_dur` steps here; there is no input noise
+    there. ``info``: ``interval``, ``go_time``, ``condition`` = index of the interval.
     """
 
     name: ClassVar[str] = "interval_reproduction"
     summary: ClassVar[str] = "Ready-Set-Go: respond one ready-set interval after set"
     source: ClassVar[str] = (
         "M. Jazayeri & M. N. Shadlen (2010), Nat. Neurosci. 13:1020; Wang et al. (2018), "
-        "Nat. Neurosci. 21:102; after NeuroGym ReadySetGo"
+        "Nat. Neurosci. 21:102; structure after NeuroGym ReadySetGo"
     )
 
     dt: float = 10.0
@@ -246,3 +265,8 @@ class IntervalReproduction(Task):
         t_cross = self.ready_on + np.argmax(above, axis=1)
         err = np.abs(t_cross - batch.info["go_time"])
         return crossed & (err <= self.timing_tol * batch.info["interval"])
+
+    def condition_labels(self, batch: Batch) -> dict[int, str]:
+        """``"interval 480 ms"``."""
+        interval = batch.info["interval"]
+        return self._labels_from(batch, lambda i: f"interval {float(interval[i]) * self.dt:g} ms")
