@@ -231,7 +231,7 @@ def _match(A: np.ndarray, B: np.ndarray, C: np.ndarray, max_iter: int, tol: floa
     the orthogonal group) never lowers f. Smaller shifts take longer steps: each start's
     s begins at 0 (a plain Procrustes step); a step that would lower f is rejected and
     s doubled, an accepted one halves it. A start stops when its gain falls below
-    ``tol * |f|``; returns the final rotations.
+    ``tol * |f|``. Returns the final rotations.
     """
     s_max = np.linalg.norm(A, 2) * np.linalg.norm(B, 2)
     s_min = 1e-3 * s_max
@@ -268,7 +268,7 @@ def operator_distance(A, B, *, n_starts: int = 8, max_iter: int = 500, tol: floa
         Starting rotations: the identity, the alignment of the eigenvectors of the
         symmetric parts, and random ones.
     max_iter : int
-        Polar steps per start.
+        Polar steps (all starts move together).
     tol : float
         Relative improvement below which a start stops.
     rng : numpy.random.Generator, int or None
@@ -438,25 +438,30 @@ def network_distances(representations, *, labels=None, metrics=METRICS, n_delays
     return NetworkDistances(labels=labels, matrices=out, dmd_rank=r_min)
 
 
-def condition_states(net, batch) -> np.ndarray:
-    """Condition-averaged states of a network on a batch, noise-free dynamics.
+def condition_states(net, batch, *, average: bool = True) -> np.ndarray:
+    """States of a network on a batch of trials (noise-free dynamics), condition-averaged.
 
     Parameters
     ----------
     net : Network
     batch : purernn.tasks.Batch
-        Trials with ``info["condition"]``; give every network the same batch.
+        Give every network the same batch (the same inputs, noise included).
+    average : bool
+        Average the trials of each ``info["condition"]`` (conditions in sorted label
+        order). Without it the single trials are returned: the better choice when trials
+        of one condition differ in timing (e.g. flip-flop pulses), where averages blur.
 
     Returns
     -------
-    ndarray, shape (n_cond, n_steps, n_rec)
-        Conditions in sorted label order.
+    ndarray, shape (n_cond, n_steps, n_rec), or (n_trials, n_steps, n_rec)
     """
     net = check_net(net)
     info = getattr(batch, "info", None) or {}
-    if "condition" not in info:
-        fail("batch", "a Batch with info['condition']", type(batch).__name__)
+    if average and "condition" not in info:
+        fail("batch", "a Batch with info['condition'] (or average=False)", type(batch).__name__)
     quiet = net.replace(sigma_rec=0.0) if net.config.sigma_rec > 0 else net
     h = np.array(simulate(quiet, batch.x).h, dtype=np.float64)
+    if not average:
+        return h
     _, means, _ = condition_average(h, info["condition"])
     return means

@@ -1,7 +1,9 @@
 """Report of a study (``purernn report STUDY_DIR``): success rates per condition, spectra
 of all realizations, dominant-eigenvalue classes, bulk radius against the E/I fraction
-and the network size, and degradation curves; from the results database only (nothing
-is trained or loaded from the run directories).
+and the network size, and degradation curves, from the results database only; and, when
+the run directories are there, how different the trained networks' solutions are
+(distance matrices between their activity, an MDS embedding and clusters, set against
+the dominant-eigenvalue classes). Nothing is trained.
 
     rep = purernn.sweep.report("studies/init")       # rep.text, rep.tables, rep.figures
     table = purernn.sweep.condition_table(rows)       # one dict per condition
@@ -17,18 +19,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import plots
+from .. import plots, tasks
 from .._files import json_bytes, write_files
 from .._validate import check_choice
-from ..errors import ValidationError
+from ..analysis.embedding import adjusted_rand_index, cluster, mds
+from ..analysis.similarity import METRICS, NetworkDistances, condition_states, network_distances
+from ..errors import PurernnError, ValidationError
 from ..evaluation import wilson_interval
 from ..figures import new_figure, save_png
+from ..runs import RUN_JSON, load_run
 from .db import rows_for_study
 from .study import STUDY_FILE, format_value, load_study
 
 __all__ = ["REPORT_DIR", "StudyReport", "condition_table", "format_table", "report", "eigenvalues_of",
            "group_rows", "degradation_curves", "figure_eigenvalue_clouds", "figure_class_counts",
-           "figure_metric_vs", "figure_degradation"]
+           "figure_metric_vs", "figure_degradation", "DistanceGroup", "network_distance_groups",
+           "figure_distances"]
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +307,123 @@ def figure_degradation(rows, path: Path):
     return save_png(fig, path)
 
 
-def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) -> StudyReport:
+#: The distance section: every network of a task sees the same `DISTANCE_TRIALS` trials
+#: (seed 0, single trials, not averaged: trials of one condition may differ in timing);
+#: at most `MAX_DISTANCE_NETWORKS` networks per task are compared (realization by
+#: realization across the conditions, so every condition is represented).
+DISTANCE_TRIALS = 16
+MAX_DISTANCE_NETWORKS = 40
+_METRIC_NAMES = {"cka": "1 - linear CKA", "procrustes": "Procrustes angle (rad)",
+                 "dsa": "DMD operator distance"}
+
+
+@dataclass(frozen=True)
+class DistanceGroup:
+    """The networks of one task compared: distances, embeddings and clusters per measure."""
+
+    task: str
+    rows: tuple
+    distances: NetworkDistances
+    embeddings: dict
+    clusters: dict
+
+
+def _task_of(row: dict):
+    fields = dict(json.loads(row["config"])["task"])
+    return tasks.make(fields.pop("name"), **fields)
+
+
+def network_distance_groups(rows, study_dir, *, n_trials: int = DISTANCE_TRIALS,
+                            max_networks: int = MAX_DISTANCE_NETWORKS, metrics=METRICS, cache_dir=None) -> dict:
+    """Task -> :class:`DistanceGroup` of the done points whose run directories exist.
+
+    Tasks with fewer than 3 such networks are left out. With `cache_dir`, the distance
+    matrices are kept in ``distances_<task>.json`` there and reused while the points and
+    settings are the same. The dynamics distance (``"dsa"``) costs about 0.1 s per pair
+    of networks; the others are fast.
+    """
+    study_dir = Path(study_dir)
+    out = {}
+    by_task: dict = {}
+    for r in sorted((r for r in rows if r["status"] == "done" and r.get("run_dir")),
+                    key=lambda r: (r["seed"], r["idx"] if r.get("idx") is not None else 0)):
+        if (study_dir / r["run_dir"] / RUN_JSON).exists():
+            by_task.setdefault(r["task"], []).append(r)
+    for name, rs in by_task.items():
+        rs = rs[:max_networks]
+        if len(rs) < 3:
+            continue
+        labels = [f"{r['label']} seed {r['seed']}" for r in rs]
+        key = {"points": [r["point_id"] for r in rs], "n_trials": n_trials, "metrics": list(metrics)}
+        cache = Path(cache_dir) / f"distances_{name}.json" if cache_dir is not None else None
+        nd = None
+        if cache is not None and cache.exists():
+            try:
+                saved = json.loads(cache.read_text())
+                if saved.get("key") == key:
+                    nd = NetworkDistances(labels=tuple(labels), dmd_rank=int(saved["dmd_rank"]),
+                                          matrices={k: np.asarray(v) for k, v in saved["matrices"].items()})
+            except (ValueError, KeyError, TypeError):
+                nd = None
+        if nd is None:
+            try:
+                batch = _task_of(rs[0]).sample(n_trials, rng=0)
+                reps = [condition_states(load_run(study_dir / r["run_dir"]).net, batch, average=False) for r in rs]
+                nd = network_distances(reps, labels=labels, metrics=metrics)
+            except (PurernnError, OSError) as err:
+                logger.warning("distances of the %s networks: %s", name, err)
+                continue
+            if cache is not None:
+                write_files(cache.parent, {cache.name: json_bytes(
+                    {"key": key, "labels": labels, "dmd_rank": nd.dmd_rank,
+                     "matrices": {k: v.tolist() for k, v in nd.matrices.items()}})})
+        out[name] = DistanceGroup(task=name, rows=tuple(rs), distances=nd,
+                                  embeddings={m: mds(D) for m, D in nd.matrices.items()},
+                                  clusters={m: cluster(D) for m, D in nd.matrices.items()})
+    return out
+
+
+def _distance_rows(g: DistanceGroup) -> list:
+    classes = np.array([r["dominant_class"] for r in g.rows])
+    same = classes[:, None] == classes[None, :]
+    off = ~np.eye(len(classes), dtype=bool)
+    body = []
+    for m, D in g.distances.matrices.items():
+        cl = g.clusters[m]
+        within = D[same & off].mean() if np.any(same & off) else math.nan
+        between = D[~same].mean() if np.any(~same) else math.nan
+        members = "; ".join(
+            f"{k}: " + ", ".join(f"{c.replace('_', ' ')} {int(np.sum(classes[cl.labels == k] == c))}"
+                                 for c in dict.fromkeys(classes[cl.labels == k]))
+            for k in range(cl.n_clusters))
+        ari = adjusted_rand_index(cl.labels, classes) if len(set(classes)) > 1 or cl.n_clusters > 1 else 1.0
+        body.append([g.task, _METRIC_NAMES[m], len(g.rows), f"{within:.3f}", f"{between:.3f}",
+                     f"{cl.n_clusters} (silhouette {cl.silhouette:.2f})", members, f"{ari:.2f}"])
+    return body
+
+
+_DISTANCE_HEADER = ["task", "distance", "networks", "mean, same class", "mean, other class", "clusters",
+                    "cluster members by dominant class", "ARI clusters vs classes"]
+
+
+def figure_distances(group: DistanceGroup, path: Path):
+    """The distance matrices of one task (top) and their MDS embeddings (bottom), coloured
+    by dominant-eigenvalue class, markers by cluster."""
+    classes = [r["dominant_class"] for r in group.rows]
+    mats = group.distances.matrices
+    fig = new_figure((3.3 * len(mats), 6.4))
+    axes = np.atleast_2d(fig.subplots(2, len(mats), squeeze=False))
+    for k, (m, D) in enumerate(mats.items()):
+        plots.plot_distance_matrix(D, axes[0, k], groups=classes, title=_METRIC_NAMES[m])
+        plots.plot_embedding(group.embeddings[m].coords, axes[1, k], classes=classes,
+                             clusters=group.clusters[m].labels, title=f"MDS of {_METRIC_NAMES[m]}")
+    fig.suptitle(f"{group.task}: {len(group.rows)} trained networks, activity on the same "
+                 f"{DISTANCE_TRIALS} trials", fontsize=8)
+    return save_png(fig, path)
+
+
+def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
+           distances: bool = True) -> StudyReport:
     """Write the tables and figures of a study directory.
 
     Parameters
@@ -313,6 +435,9 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
         Default ``study_dir / "report"``.
     fmt : {"markdown", "text"}
     figures : bool
+    distances : bool
+        Compare the trained networks of each task (:func:`network_distance_groups`;
+        needs the run directories, cached in the report directory).
 
     Returns
     -------
@@ -323,7 +448,8 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
     Files: ``report.md`` (or ``report.txt``), ``conditions.json``; figures
     ``eigenvalues.png`` (trained), ``eigenvalues_init.png``, ``dominant_classes.png``,
     ``bulk_radius_vs_dale.png``, ``bulk_radius_vs_n_rec.png``, ``inner_radius_vs_dale.png``,
-    ``degradation.png`` when the data for them are there.
+    ``degradation.png`` when the data for them are there; ``distances_<task>.png`` (and
+    ``distances_<task>.json``) when the run directories are.
     """
     check_choice("fmt", fmt, ("markdown", "text"))
     study_dir = Path(study_dir)
@@ -360,6 +486,17 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
         body = [[lab, acc.shape[0]] + [f"{m:.2f}" for m in acc.mean(axis=0)] for lab, (_, acc) in curves.items()]
         parts.append(("## " if fmt == "markdown" else "") + "Accuracy vs fraction removed (mean over realizations)")
         parts.append(format_table(hdr, body, fmt))
+    groups = network_distance_groups(rows, study_dir, cache_dir=out) if distances else {}
+    if groups:
+        parts.append(("## " if fmt == "markdown" else "") + "How different the solutions are")
+        parts.append(f"Distances between the trained networks of each task, from their activity on the same "
+                     f"{DISTANCE_TRIALS} trials (purernn.analysis.network_distances): 1 - linear CKA, the "
+                     "angular Procrustes shape distance, and the distance between DMD operators of the "
+                     "delay-embedded activity up to a rotation (dynamics). Clusters: average linkage, their "
+                     "number chosen by the silhouette; ARI: adjusted Rand index of the clusters against the "
+                     "dominant-eigenvalue classes (1 = the same partition, about 0 = unrelated).")
+        parts.append(format_table(_DISTANCE_HEADER, [row for g in groups.values() for row in _distance_rows(g)],
+                                  fmt))
     if failed:
         parts.append(("## " if fmt == "markdown" else "") + f"Failed points ({len(failed)})")
         parts.append(format_table(["point", "condition", "seed", "error"],
@@ -384,6 +521,7 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True) 
             p = fn(rows, out / fname, **kw)
             if p is not None:
                 written.append(p)
+        written += [figure_distances(g, out / f"distances_{name}.png") for name, g in groups.items()]
     logger.info("report of %s written to %s (%d figures)", study_dir, out, len(written))
     return StudyReport(out=out, text=text, tables={"conditions": table, "failed": failed},
                        figures=tuple(written))
