@@ -61,7 +61,9 @@ def loss_and_grad(net: Network, x, y, mask=None, *, h0=None, noise=None, rng=Non
     loss : float
     grads : dict of str -> ndarray
         Same keys and shapes as ``net.params``. Gradients of absent connections
-        (connectivity mask, no autapses, E-only readout) are 0.
+        (connectivity mask, no autapses, E-only readout) are 0. A low-rank network
+        (``W_rec = U V^T / n_rec``) also gets ``U`` and ``V``, by the chain rule from
+        ``W_rec``'s: ``dL/dU = dL/dW_rec V / n_rec``, ``dL/dV = dL/dW_rec^T U / n_rec``.
 
     Notes
     -----
@@ -122,4 +124,9 @@ def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss
         grads["W_rec"] *= net.rec_mask
     if net.out_mask is not None:
         grads["W_out"] *= net.out_mask
+    if net._factors:
+        # W_rec = U V^T / n_rec: dL/dU = dL/dW_rec V / n_rec, dL/dV = dL/dW_rec^T U / n_rec
+        U, V, dW = net._factors["U"], net._factors["V"], grads["W_rec"]
+        grads["U"] = (dW @ V) / net.n_rec  # (n_rec, rank)
+        grads["V"] = (dW.T @ U) / net.n_rec  # (n_rec, rank)
     return value, grads

@@ -5,6 +5,10 @@ A :class:`Network` is immutable: a frozen configuration plus read-only parameter
 weights, already satisfying every constraint (connectivity mask, Dale's law, E-only
 readout), so analysis can read them directly. Running a network is
 :func:`purernn.simulation.simulate`; the equations are in :mod:`purernn.kernels`.
+
+A low-rank network (``Network.create(..., rank=r)``) stores and trains the factors of
+``W_rec = U V^T / n_rec``, ``U, V (n_rec, r)``, instead of W_rec (its ``net.variables``);
+``net.params["W_rec"]`` is still the effective matrix, recomputed from them.
 """
 
 from __future__ import annotations
@@ -20,16 +24,15 @@ from . import kernels
 from ._validate import as_generator, check_array, check_choice, check_int, check_number, fail
 from .outputs import OUTPUTS
 
-__all__ = [
-    "PARAM_NAMES",
-    "INITS",
-    "NetworkConfig",
-    "Network",
-    "param_shapes",
-]
+__all__ = ["PARAM_NAMES", "FACTOR_NAMES", "LOWRANK_NAMES", "INITS", "NetworkConfig", "Network",
+           "param_shapes"]
 
 #: The parameter names, in a fixed order.
 PARAM_NAMES = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
+#: The factors of a low-rank W_rec = U V^T / n_rec (the variables of a rank-r network).
+FACTOR_NAMES = ("U", "V")
+#: What a rank-r network stores in place of PARAM_NAMES: W_rec replaced by its factors.
+LOWRANK_NAMES = ("W_in", "U", "V", "b_rec", "W_out", "b_out")
 #: Initializations of W_rec by name; a user array is also accepted (recorded as "user").
 INITS = ("normal", "orthogonal", "identity", "user")
 DALE_MODES = ("presynaptic", "postsynaptic")
@@ -75,9 +78,13 @@ class NetworkConfig:
     seed : int or None
         Seed of the initialization, when it was given as an int.
     trainable : tuple of str
-        Names of the parameters the optimizer updates.
+        Names of the parameters the optimizer updates. For a low-rank network, "W_rec"
+        stands for its factors and is recorded as "U", "V".
     output : {"linear", "sigmoid", "softmax"}
         Nonlinearity of the output, ``z = f(W_out h + b_out)`` (see :mod:`purernn.outputs`).
+    rank : int or None
+        With a rank r, ``W_rec = U V^T / n_rec`` with trained factors ``U, V (n_rec, r)``;
+        None: W_rec is a free matrix.
     """
 
     n_in: int
@@ -98,6 +105,7 @@ class NetworkConfig:
     seed: int | None = None
     trainable: tuple = PARAM_NAMES
     output: str = "linear"
+    rank: int | None = None
 
     def __post_init__(self):
         check_int("n_in", self.n_in, lo=1)
@@ -129,9 +137,35 @@ class NetworkConfig:
         if self.seed is not None:
             check_int("seed", self.seed, lo=0)
         trainable = tuple(self.trainable)
-        for name in trainable:
-            check_choice("trainable", name, PARAM_NAMES)
+        if self.rank is None:
+            for name in trainable:
+                check_choice("trainable", name, PARAM_NAMES)
+        else:
+            self._check_rank()
+            for name in trainable:
+                check_choice("trainable", name, PARAM_NAMES + FACTOR_NAMES)
+            trainable = tuple(dict.fromkeys(n for name in trainable
+                                            for n in (FACTOR_NAMES if name == "W_rec" else (name,))))
         object.__setattr__(self, "trainable", trainable)
+
+    def _check_rank(self):
+        """What a low-rank W_rec = U V^T / n_rec cannot have."""
+        check_int("rank", self.rank, lo=1, hi=self.n_rec)
+        why = "when rank is set: U V^T / n_rec cannot be constrained entry by entry"
+        if self.dale is not None:
+            fail("dale", f"None {why} (Dale's law)", self.dale, "Train a full-rank network for Dale's law.")
+        if self.conn_prob != 1.0:
+            fail("conn_prob", f"1.0 {why} (a connectivity mask)", self.conn_prob)
+        if not self.autapses:
+            fail("autapses", f"True {why} (a zero diagonal)", self.autapses)
+        if self.init not in ("normal", "orthogonal", "user"):
+            fail("init", "'normal' or 'orthogonal' (the draw of U and V) when rank is set", self.init)
+
+    @property
+    def variable_names(self) -> tuple:
+        """Names of the arrays the network stores (and a run file saves): PARAM_NAMES, or
+        for a low-rank network W_rec replaced by its factors U, V."""
+        return PARAM_NAMES if self.rank is None else LOWRANK_NAMES
 
     @property
     def n_exc(self) -> int:
@@ -161,6 +195,9 @@ class Network:
     Build one with :meth:`Network.create`. ``net.params`` returns a dict with the keys
     ``W_in (n_rec, n_in), W_rec (n_rec, n_rec), b_rec (n_rec,), W_out (n_out, n_rec),
     b_out (n_out,)``; the arrays are read-only. Training returns a new Network.
+    ``net.variables`` are the arrays it is made of (what the optimizer updates and a run
+    file saves): the same five, or for a low-rank network ``U, V (n_rec, rank)`` in place
+    of W_rec, which is then ``U V^T / n_rec``; the constructor takes these variables.
 
     Attributes
     ----------
@@ -175,18 +212,27 @@ class Network:
     _params: Mapping = field(repr=False)
     rec_mask: np.ndarray | None = field(default=None, repr=False)
     out_mask: np.ndarray | None = field(default=None, repr=False)
+    _factors: Mapping = field(default_factory=lambda: MappingProxyType({}), init=False, repr=False)
 
     def __post_init__(self):
         cfg = self.config
-        shapes = param_shapes(cfg.n_in, cfg.n_rec, cfg.n_out)
-        if set(self._params) != set(PARAM_NAMES):
-            fail("params", f"a dict with exactly the keys {PARAM_NAMES}", sorted(self._params))
+        names = cfg.variable_names
+        shapes = param_shapes(cfg.n_in, cfg.n_rec, cfg.n_out, cfg.rank)
+        if set(self._params) != set(names):
+            hint = f"W_rec of a rank-{cfg.rank} network is U V^T / n_rec: give U and V." if cfg.rank else ""
+            fail("params", f"a dict with exactly the keys {names}", sorted(self._params), hint)
         params = {}
-        for name in PARAM_NAMES:
+        for name in names:
             arr = check_array(f"params[{name!r}]", self._params[name], shape=shapes[name],
                               dtype=cfg.dtype).copy()
             arr.flags.writeable = False
             params[name] = arr
+        if cfg.rank is not None:
+            factors = {k: params.pop(k) for k in FACTOR_NAMES}
+            W_rec = (factors["U"] @ factors["V"].T) / cfg.n_rec  # (n_rec, n_rec), the effective matrix
+            W_rec.flags.writeable = False
+            params = {k: W_rec if k == "W_rec" else params[k] for k in PARAM_NAMES}
+            object.__setattr__(self, "_factors", MappingProxyType(factors))
         object.__setattr__(self, "_params", MappingProxyType(params))
         for mask_name, shape in (("rec_mask", (cfg.n_rec, cfg.n_rec)), ("out_mask", (cfg.n_out, cfg.n_rec))):
             mask = getattr(self, mask_name)
@@ -219,6 +265,7 @@ class Network:
         seed=None,
         trainable=PARAM_NAMES,
         output: str = "linear",
+        rank: int | None = None,
     ) -> "Network":
         """Create and initialize a network.
 
@@ -228,7 +275,9 @@ class Network:
         init : {"normal", "orthogonal", "identity"} or ndarray (n_rec, n_rec)
             ``normal``: W_rec ~ N(0, gain^2 / n_rec); ``orthogonal``: a Haar-random
             orthogonal matrix (``scipy.stats.ortho_group``) times gain; ``identity``:
-            gain times I; an array: used as given, times gain.
+            gain times I; an array: used as given, times gain. With `rank`, the draw of
+            U and V: ``normal``, i.i.d. N(0, gain^2) entries; ``orthogonal``, orthogonal
+            columns of norm ``gain sqrt(n_rec)``.
         gain : float
             See above. Under Dale's law, the spectral radius of the initial W_rec.
         activation : {"tanh", "relu", "softplus", "sigmoid", "linear"}
@@ -270,6 +319,13 @@ class Network:
         output : {"linear", "sigmoid", "softmax"}
             The output nonlinearity; ``"sigmoid"`` and ``"softmax"`` go with the
             cross-entropy loss (``TrainConfig(loss="cross_entropy")``).
+        rank : int or None
+            Parametrize ``W_rec = U V^T / n_rec`` by trained factors ``U, V (n_rec, rank)``
+            (Dubreuil, Valente et al. 2022, Nat. Neurosci. 25:783, train such rank-1 and
+            rank-2 networks); "W_rec" in `trainable` then stands for U and V. U and V are
+            drawn independently, so the rank nonzero eigenvalues of W_rec (those of
+            ``V^T U / n_rec``) start near ``gain^2 / sqrt(n_rec)``. Dale's law, masks and
+            no autapses are refused: they cannot be imposed on the product.
 
         Returns
         -------
@@ -294,17 +350,25 @@ class Network:
             if user_mask.dtype != bool:
                 fail("conn_prob", "a float in (0, 1] or a boolean mask", f"an array of dtype {user_mask.dtype}")
             conn_prob = "user"
+        if rank is not None and user_init is not None:
+            fail("init", "'normal' or 'orthogonal' when rank is set", "an array",
+                 "Give the factors instead: Network.from_params({..., 'U': U, 'V': V}).")
         seed_int = seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
         config = NetworkConfig(
             n_in=n_in, n_rec=n_rec, n_out=n_out, init=init, gain=gain, activation=activation,
             alpha=alpha, dale=dale, dale_mode=dale_mode, dale_init=dale_init, autapses=autapses,
             e_only_readout=e_only_readout, conn_prob=conn_prob, sigma_rec=sigma_rec,
-            dtype=dtype, seed=seed_int, trainable=tuple(trainable), output=output,
+            dtype=dtype, seed=seed_int, trainable=tuple(trainable), output=output, rank=rank,
         )
         if init == "identity" and dale is not None:
             fail("init", "'normal', 'orthogonal' or an array when dale is set (an identity "
                  "W_rec cannot be sign-constrained by columns and balanced)", init)
         rng = as_generator(seed)
+        if rank is not None:
+            U, V = _init_factors(config, rng)
+            return cls(config, {"W_in": _glorot_uniform(rng, n_rec, n_in), "U": U, "V": V,
+                                "b_rec": np.zeros(n_rec), "W_out": _glorot_uniform(rng, n_out, n_rec),
+                                "b_out": np.zeros(n_out)})
 
         rec_mask = _connectivity_mask(config, user_mask, rng)
         W_rec = _init_recurrent(config, user_init, rec_mask, rng)
@@ -316,13 +380,8 @@ class Network:
         W_out = _glorot_uniform(rng, n_out, n_rec)
         if out_mask is not None:
             W_out = W_out * out_mask
-        params = {
-            "W_in": W_in,
-            "W_rec": W_rec,
-            "b_rec": np.zeros(n_rec),
-            "W_out": W_out,
-            "b_out": np.zeros(n_out),
-        }
+        params = {"W_in": W_in, "W_rec": W_rec, "b_rec": np.zeros(n_rec), "W_out": W_out,
+                  "b_out": np.zeros(n_out)}
         return cls(config, params, rec_mask=rec_mask, out_mask=out_mask)
 
     @classmethod
@@ -330,13 +389,16 @@ class Network:
         """A network with given parameter values (e.g. loaded from a file).
 
         ``n_in``, ``n_rec`` and ``n_out`` are read from the shapes of ``params``;
-        ``config`` holds the other :class:`NetworkConfig` fields.
+        ``config`` holds the other :class:`NetworkConfig` fields. Factors ``U, V`` in place
+        of W_rec give a low-rank network (its rank read from U).
         """
-        if "W_rec" not in params or "W_in" not in params or "W_out" not in params:
-            fail("params", f"a dict with the keys {PARAM_NAMES}", sorted(params))
+        if "W_in" not in params or "W_out" not in params or not ("W_rec" in params or "U" in params):
+            fail("params", f"a dict with the keys {PARAM_NAMES} (or {LOWRANK_NAMES})", sorted(params))
         n_rec, n_in = np.shape(params["W_in"])
         n_out = np.shape(params["W_out"])[0]
         config.setdefault("init", "user")
+        if "U" in params and np.ndim(params["U"]) == 2:
+            config.setdefault("rank", np.shape(params["U"])[1])
         cfg = NetworkConfig(n_in=n_in, n_rec=n_rec, n_out=n_out, **config)
         return cls(cfg, dict(params), rec_mask=rec_mask, out_mask=out_mask)
 
@@ -346,6 +408,21 @@ class Network:
     def params(self) -> dict:
         """Parameters by name (read-only arrays; a new dict at each access)."""
         return dict(self._params)
+
+    @property
+    def variables(self) -> dict:
+        """The arrays the network is made of, by name (``config.variable_names``): what the
+        optimizer updates and a run file saves. The parameters of a full-rank network; for a
+        low-rank one ``W_in, U, V, b_rec, W_out, b_out``."""
+        if not self._factors:
+            return dict(self._params)
+        return {k: self._factors[k] if k in FACTOR_NAMES else self._params[k]
+                for k in self.config.variable_names}
+
+    @property
+    def factors(self) -> dict | None:
+        """``{"U": (n_rec, rank), "V": (n_rec, rank)}`` of a low-rank network, else None."""
+        return dict(self._factors) if self._factors else None
 
     @property
     def n_in(self) -> int:
@@ -368,8 +445,26 @@ class Network:
         return np.dtype(self.config.dtype)
 
     def with_params(self, params: Mapping) -> "Network":
-        """The same network with new parameter values (all keys required)."""
+        """The same network with new parameter values (all keys required).
+
+        A low-rank network takes its variables (U and V in place of W_rec), or the five
+        arrays of ``net.params``: with W_rec unchanged the factors are kept; with a changed
+        W_rec (a lesion, say) the result is the full-rank network with these weights.
+        """
+        if self._factors and not any(k in params for k in FACTOR_NAMES):
+            if not np.array_equal(params.get("W_rec"), self._params["W_rec"]):
+                return self.full_rank().with_params(params)
+            params = {**{k: v for k, v in params.items() if k != "W_rec"}, **self._factors}
         return Network(self.config, dict(params), rec_mask=self.rec_mask, out_mask=self.out_mask)
+
+    def full_rank(self) -> "Network":
+        """The same weights with W_rec a free matrix (``rank=None``; training W_rec where
+        the factors were trained). A full-rank network is returned as it is."""
+        if not self._factors:
+            return self
+        trainable = dict.fromkeys("W_rec" if n in FACTOR_NAMES else n for n in self.config.trainable)
+        cfg = dataclasses.replace(self.config, rank=None, trainable=tuple(trainable))
+        return Network(cfg, dict(self._params))
 
     def replace(self, **changes) -> "Network":
         """The same parameters under a changed configuration (e.g. ``sigma_rec=0``).
@@ -377,7 +472,7 @@ class Network:
         Only fields that do not change the parameters' shapes or meaning make sense here:
         ``sigma_rec``, ``trainable``, ``alpha``, ``activation``, ``dtype``.
         """
-        return Network(dataclasses.replace(self.config, **changes), dict(self._params),
+        return Network(dataclasses.replace(self.config, **changes), self.variables,
                        rec_mask=self.rec_mask, out_mask=self.out_mask)
 
     def project(self, params: dict) -> None:
@@ -399,15 +494,13 @@ class Network:
             params["W_out"] *= self.out_mask
 
 
-def param_shapes(n_in: int, n_rec: int, n_out: int) -> dict:
-    """Shapes of the parameters by name."""
-    return {
-        "W_in": (n_rec, n_in),
-        "W_rec": (n_rec, n_rec),
-        "b_rec": (n_rec,),
-        "W_out": (n_out, n_rec),
-        "b_out": (n_out,),
-    }
+def param_shapes(n_in: int, n_rec: int, n_out: int, rank: int | None = None) -> dict:
+    """Shapes of the parameters by name (and of the factors U, V with a rank)."""
+    shapes = {"W_in": (n_rec, n_in), "W_rec": (n_rec, n_rec), "b_rec": (n_rec,),
+              "W_out": (n_out, n_rec), "b_out": (n_out,)}
+    if rank is not None:
+        shapes.update(U=(n_rec, rank), V=(n_rec, rank))
+    return shapes
 
 
 # ---------------------------------------------------------------------------------------
@@ -431,6 +524,21 @@ def _orthogonal(rng, n: int) -> np.ndarray:
     import scipy.stats
 
     return scipy.stats.ortho_group.rvs(n, random_state=rng)
+
+
+def _init_factors(cfg: NetworkConfig, rng) -> list:
+    """U, V (n_rec, rank) of a low-rank W_rec: i.i.d. N(0, gain^2) entries (the unit
+    variance Dubreuil, Valente et al. 2022 start from, for gain 1), or for "orthogonal"
+    orthogonal columns of norm gain sqrt(n_rec) (QR of a Gaussian draw with the signs of
+    R's diagonal divided out: Haar-distributed)."""
+    out = []
+    for _ in FACTOR_NAMES:
+        A = rng.standard_normal((cfg.n_rec, cfg.rank))
+        if cfg.init == "orthogonal":
+            Q, R = np.linalg.qr(A)
+            A = Q * np.where(np.diag(R) < 0, -1.0, 1.0) * np.sqrt(cfg.n_rec)
+        out.append(cfg.gain * A)
+    return out
 
 
 def _connectivity_mask(cfg: NetworkConfig, user_mask, rng) -> np.ndarray | None:

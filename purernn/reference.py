@@ -26,14 +26,17 @@ Its gradient by backpropagation through time, with g_t = dL/dh_t and d_t = dL/da
     d_t = alpha sigma'(a_t) g_t
     dL/dW_rec = sum_t d_t h_{t-1}^T,  dL/dW_in = sum_t d_t x_t^T,  dL/db_rec = sum_t d_t
 
-and Adam (Kingma & Ba 2015) for the update.
+A low-rank network has ``W_rec = U V^T / n_rec`` (factors ``U, V (n_rec, r)`` in place of
+W_rec); by the chain rule ``dL/dU = dL/dW_rec V / n_rec`` and ``dL/dV = dL/dW_rec^T U / n_rec``.
+
+And Adam (Kingma & Ba 2015) for the update.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "forward", "output", "loss", "loss_and_grad", "adam_step"]
+__all__ = ["ACTIVATIONS", "effective", "forward", "output", "loss", "loss_and_grad", "adam_step"]
 
 #: name -> (sigma, sigma'), written independently of the kernels' formulas.
 ACTIVATIONS = {
@@ -43,6 +46,16 @@ ACTIVATIONS = {
     "sigmoid": (lambda a: 1.0 / (1.0 + np.exp(-a)), lambda a: 1.0 / (2.0 + 2.0 * np.cosh(a))),
     "linear": (lambda a: a, lambda a: np.ones_like(a)),
 }
+
+
+def effective(params):
+    """The five parameters; a low-rank W_rec = sum_k U[:, k] V[:, k]^T / n_rec from "U", "V"."""
+    if "U" not in params:
+        return params
+    U, V = params["U"], params["V"]
+    out = {k: v for k, v in params.items() if k not in ("U", "V")}
+    out["W_rec"] = sum(np.outer(U[:, k], V[:, k]) for k in range(U.shape[1])) / U.shape[0]
+    return out
 
 
 def _initial_state(h0, b, n_rec):
@@ -86,6 +99,7 @@ def forward(params, x, *, activation="tanh", alpha=1.0, sigma_rec=0.0, noise=Non
     array([0.5  , 0.75 , 0.875])
     """
     sigma, _ = ACTIVATIONS[activation]
+    params = effective(params)
     W_in, W_rec, b_rec = params["W_in"], params["W_rec"], params["b_rec"]
     W_out, b_out = params["W_out"], params["b_out"]
     n_trials, n_steps, _ = x.shape
@@ -149,6 +163,7 @@ def output_jacobian(p, kind="linear"):
 def loss(params, x, y, mask, *, l2_weights=0.0, l2_rates=0.0, output_kind="linear", loss_kind="mse",
          **kw):
     """The loss L of the module docstring; `kw` are the arguments of :func:`forward`."""
+    params = effective(params)
     h, z, _ = forward(params, x, **kw)
     n_trials, n_steps, _ = x.shape
     value = data_loss(output(z, output_kind), y, mask, output_kind, loss_kind) / n_trials
@@ -177,9 +192,11 @@ def loss_and_grad(params, x, y, mask, *, activation="tanh", alpha=1.0, sigma_rec
     -------
     loss : float
     grads : dict of str -> ndarray
-        dL/dp for every parameter p, with the shapes of `params`.
+        dL/dp for every parameter p, with the shapes of `params` (for low-rank `params`,
+        dL/dU and dL/dV, and dL/dW_rec of the effective matrix).
     """
     _, sigma_prime = ACTIVATIONS[activation]
+    factors, params = params, effective(params)
     kw = dict(activation=activation, alpha=alpha, sigma_rec=sigma_rec, noise=noise, h0=h0)
     h, z, a = forward(params, x, **kw)
     value = loss(params, x, y, mask, l2_weights=l2_weights, l2_rates=l2_rates, output_kind=output_kind,
@@ -208,6 +225,9 @@ def loss_and_grad(params, x, y, mask, *, activation="tanh", alpha=1.0, sigma_rec
             g_next, d_next = g, d
     for k in ("W_in", "W_rec", "W_out"):
         grads[k] += l2_weights * params[k]
+    if "U" in factors:  # dL/dU_ik = sum_j dL/dW_ij V_jk / n_rec, dL/dV_jk = sum_i dL/dW_ij U_ik / n_rec
+        grads["U"] = np.einsum("ij,jk->ik", grads["W_rec"], factors["V"]) / n_rec
+        grads["V"] = np.einsum("ij,ik->jk", grads["W_rec"], factors["U"]) / n_rec
     return value, grads
 
 

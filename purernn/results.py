@@ -142,7 +142,7 @@ class RunState:
         self.config = config
         self.net = net
         self.net_init = net_init
-        self.opt_state = config.optimizer.init(net.params)
+        self.opt_state = config.optimizer.init(net.variables)
         self.step = 0
         total = config.total_steps
         self.loss = np.full(total, np.nan)  # (total_steps,)
@@ -150,7 +150,7 @@ class RunState:
         self.eval_step: list[int] = []
         self.val_loss: list[float] = []
         self.val_accuracy: list[float] = []
-        self.best_params = net.params
+        self.best_params = net.variables
         self.best_step = 0
         self.best_accuracy = -1.0
         self.best_loss = math.inf
@@ -172,7 +172,7 @@ class RunState:
         self.val_loss.append(val_loss)
         self.val_accuracy.append(val_accuracy)
         if (val_accuracy, -val_loss) > (self.best_accuracy, -self.best_loss):
-            self.best_params, self.best_step = self.net.params, self.step
+            self.best_params, self.best_step = self.net.variables, self.step
             self.best_accuracy, self.best_loss = val_accuracy, val_loss
         self.n_good = self.n_good + 1 if holds else 0
 
@@ -186,9 +186,9 @@ class RunState:
     def to_arrays(self) -> dict:
         """The state as a flat dict of arrays (no objects: loadable without pickle)."""
         out = {}
-        for prefix, params in (("", self.net.params), ("init_", self.net_init.params),
+        for prefix, params in (("", self.net.variables), ("init_", self.net_init.variables),
                                ("best_", self.best_params)):
-            for k in PARAM_NAMES:
+            for k in self.net.config.variable_names:
                 out[prefix + k] = np.asarray(params[k])
         if self.net.rec_mask is not None:
             out["rec_mask"] = self.net.rec_mask
@@ -220,11 +220,11 @@ class RunState:
         masks = {k: arrays[k] for k in ("rec_mask", "out_mask") if k in arrays}
         nets = {}
         for prefix in ("", "init_", "best_"):
-            params = {k: arrays[prefix + k] for k in PARAM_NAMES}
+            params = {k: arrays[prefix + k] for k in net_config.variable_names}
             nets[prefix] = Network(net_config, params, **masks)
         state = cls(nets[""], nets["init_"], task, config)
-        state.best_params = nets["best_"].params
-        state.opt_state = AdamState.from_arrays(arrays, state.net.params)
+        state.best_params = nets["best_"].variables
+        state.opt_state = AdamState.from_arrays(arrays, state.net.variables)
         step = check_int("step", int(arrays["step"]), lo=0, hi=config.total_steps)
         state.step = step
         for name in ("loss", "grad_norm"):

@@ -68,7 +68,7 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
         ``(n_trials, n_steps, n_out)`` (``mask`` may be None).
     optimizer : Adam
     state : AdamState
-        From ``optimizer.init(net.params)`` or a previous step.
+        From ``optimizer.init(net.variables)`` or a previous step.
     rng : numpy.random.Generator, int or None
         Draws the recurrent noise when ``net.config.sigma_rec > 0``.
     noise, h0, l2_weights, l2_rates
@@ -88,7 +88,7 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
     if not isinstance(optimizer, Adam):
         fail("optimizer", "a purernn.optim.Adam", type(optimizer).__name__)
     if not isinstance(state, AdamState):
-        fail("state", "a purernn.optim.AdamState (from optimizer.init(net.params))", type(state).__name__)
+        fail("state", "a purernn.optim.AdamState (from optimizer.init(net.variables))", type(state).__name__)
     x = check_inputs(net, batch.x, "batch.x")
     y, mask = check_targets(net, x, batch.y, getattr(batch, "mask", None))
     n_trials, n_steps, _ = x.shape
@@ -99,7 +99,7 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
 
     loss, grads = _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates)
     names = net.config.trainable
-    params = {k: np.array(v) for k, v in net._params.items()}  # writable copies
+    params = {k: np.array(v) for k, v in net.variables.items()}  # writable copies (U, V of a low-rank net)
     with np.errstate(over="ignore", invalid="ignore"):
         new_state, norm = optimizer.update(params, grads, state, names)
     if not (math.isfinite(loss) and math.isfinite(norm)):

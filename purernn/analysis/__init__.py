@@ -35,6 +35,7 @@ from .linearize import (
     map_eigenvalues,
     mode_frequency,
 )
+from .lowrank import ConnectivityOverlaps, connectivity_overlaps
 from .lyapunov import LyapunovSpectrum, kaplan_yorke_dimension, largest_lyapunov_exponent, lyapunov_spectrum
 from .mante import LineAttractor, SlowModes, line_attractor, mante_regressors, slow_modes
 from .report import analyze_network, baseline_input
@@ -137,4 +138,6 @@ __all__ = [
     "kaplan_yorke_dimension",
     "largest_lyapunov_exponent",
     "lyapunov_spectrum",
+    "ConnectivityOverlaps",
+    "connectivity_overlaps",
 ]
