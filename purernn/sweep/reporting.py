@@ -34,7 +34,7 @@ from .study import STUDY_FILE, format_value, load_study
 __all__ = ["REPORT_DIR", "StudyReport", "condition_table", "format_table", "report", "eigenvalues_of",
            "group_rows", "degradation_curves", "figure_eigenvalue_clouds", "figure_class_counts",
            "figure_metric_vs", "figure_degradation", "DistanceGroup", "network_distance_groups",
-           "figure_distances"]
+           "figure_distances", "distance_rows", "DISTANCE_HEADER"]
 
 logger = logging.getLogger(__name__)
 
@@ -383,7 +383,10 @@ def network_distance_groups(rows, study_dir, *, n_trials: int = DISTANCE_TRIALS,
     return out
 
 
-def _distance_rows(g: DistanceGroup) -> list:
+def distance_rows(g: DistanceGroup) -> list:
+    """One table row per distance of a group (columns :data:`DISTANCE_HEADER`): mean
+    distance between networks of the same and of different dominant-eigenvalue classes,
+    the clusters, their members by class, and the adjusted Rand index against the classes."""
     classes = np.array([r["dominant_class"] for r in g.rows])
     same = classes[:, None] == classes[None, :]
     off = ~np.eye(len(classes), dtype=bool)
@@ -402,7 +405,7 @@ def _distance_rows(g: DistanceGroup) -> list:
     return body
 
 
-_DISTANCE_HEADER = ["task", "distance", "networks", "mean, same class", "mean, other class", "clusters",
+DISTANCE_HEADER = ["task", "distance", "networks", "mean, same class", "mean, other class", "clusters",
                     "cluster members by dominant class", "ARI clusters vs classes"]
 
 
@@ -495,7 +498,7 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
                      "delay-embedded activity up to a rotation (dynamics). Clusters: average linkage, their "
                      "number chosen by the silhouette; ARI: adjusted Rand index of the clusters against the "
                      "dominant-eigenvalue classes (1 = the same partition, about 0 = unrelated).")
-        parts.append(format_table(_DISTANCE_HEADER, [row for g in groups.values() for row in _distance_rows(g)],
+        parts.append(format_table(DISTANCE_HEADER, [row for g in groups.values() for row in distance_rows(g)],
                                   fmt))
     if failed:
         parts.append(("## " if fmt == "markdown" else "") + f"Failed points ({len(failed)})")
