@@ -65,8 +65,15 @@ class NeuroGymTask:
     source = "NeuroGym (Molano-Mazon et al. 2022), github.com/neurogym/neurogym"
     summary = "a NeuroGym environment (trials from env.new_trial())"
 
-    def __init__(self, env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.0, env_id=None):
+    #: How run.json rebuilds the task (:mod:`purernn.taskspec`): from_neurogym(**to_dict()).
+    factory = "purernn.tasks.neurogym:from_neurogym"
+
+    def __init__(self, env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.0, env_id=None,
+                 make_kwargs=None, decision_weight=1.0):
         self.env = _unwrap(env)
+        self.decision_weight = check_number("decision_weight", decision_weight, lo=0.0, lo_open=True)
+        self.tau = float(tau)
+        self.make_kwargs = dict(make_kwargs or {})
         for attr in ("new_trial", "action_space", "observation_space", "dt"):  # ob, gt: per trial
             if not hasattr(self.env, attr):
                 fail("env", "a NeuroGym environment (with new_trial(), ob, gt, dt, action_space, "
@@ -90,9 +97,14 @@ class NeuroGymTask:
         return f"NeuroGymTask({self.name!r}, n_in={self.n_in}, n_out={self.n_out}, target={self.target!r})"
 
     def to_dict(self) -> dict:
-        """The adapter's settings (an environment itself cannot be written to JSON)."""
-        return {"name": self.name, "env_id": self.env_id, "n_steps": self.n_steps,
-                "target": self.target, "criterion": self.criterion, "dt": self.dt}
+        """The keywords of :func:`from_neurogym` that rebuild this task (with ``name``).
+
+        An environment given as an object (not by id) has no JSON form: its run then
+        loads with ``pr.load_run(path, task=...)``.
+        """
+        return {"name": self.name, "env": self.env_id, "n_steps": self.n_steps,
+                "target": self.target, "criterion": self.criterion, "tau": self.tau,
+                "decision_weight": self.decision_weight, **self.make_kwargs}
 
     # -- trials -------------------------------------------------------------------------
 
@@ -105,7 +117,9 @@ class NeuroGymTask:
         starts = getattr(self.env, "start_ind", {}) or {}
         decision = int(ends.get("decision", length)) - 1  # last step of the decision period
         fixation_end = int(ends.get("fixation", 0)) if "fixation" in starts else 0
-        return cond or {}, ob, gt, length, decision, fixation_end
+        periods = {f"start_{k}": int(v) for k, v in starts.items()}
+        periods.update({f"end_{k}": int(v) for k, v in ends.items()})
+        return cond or {}, ob, gt, length, decision, fixation_end, periods
 
     def sample(self, n_trials, rng=None) -> Batch:
         """`n_trials` trials, right-padded with mask 0.
@@ -120,7 +134,9 @@ class NeuroGymTask:
         -------
         Batch
             ``info`` holds the trial dicts' scalar entries, ``gt`` (n_trials, n_steps),
-            ``decision_step``, ``fixation_end``, ``length`` and an int ``condition``.
+            ``decision_step``, ``fixation_end``, ``length``, the steps ``start_<period>``
+            and ``end_<period>`` of every period (-1 where a trial lacks it) and an int
+            ``condition`` (one per combination of the trial dicts' scalar entries).
         """
         n_trials = check_int("n_trials", n_trials, lo=1)
         rng = as_generator(rng)
@@ -128,6 +144,7 @@ class NeuroGymTask:
             self.env.seed(int(rng.integers(2**31 - 1)))
         trials = [self._trial() for _ in range(n_trials)]
         longest = max(t[3] for t in trials)
+        period_keys = sorted(set().union(*(t[6] for t in trials)))
         n_steps = self.n_steps or longest
         if longest > n_steps:
             fail("n_steps", f"at least the longest trial, {longest} steps", n_steps)
@@ -137,9 +154,9 @@ class NeuroGymTask:
         gt_all = np.zeros((n_trials, n_steps), dtype=np.asarray(trials[0][2]).dtype)
         info: dict = {"decision_step": [], "fixation_end": [], "length": []}
         keys = [k for k, v in trials[0][0].items() if np.ndim(v) == 0 and np.isreal(v)]
-        for k in keys:
+        for k in keys + period_keys:
             info[k] = []
-        for b, (cond, ob, gt, length, decision, fixation_end) in enumerate(trials):
+        for b, (cond, ob, gt, length, decision, fixation_end, periods) in enumerate(trials):
             x[b, :length] = ob
             gt_all[b, :length] = gt
             if self.target == "onehot":
@@ -147,11 +164,15 @@ class NeuroGymTask:
             else:
                 y[b, :length, 0] = gt
             mask[b, :length] = 1.0
+            if "start_decision" in periods:
+                mask[b, periods["start_decision"]:periods.get("end_decision", length)] *= self.decision_weight
             info["decision_step"].append(decision)
             info["fixation_end"].append(fixation_end)
             info["length"].append(length)
             for k in keys:
                 info[k].append(cond.get(k, np.nan))
+            for k in period_keys:
+                info[k].append(periods.get(k, -1))
         info = {k: np.asarray(v) for k, v in info.items()}
         info["gt"] = gt_all
         label_keys = [k for k in keys if k != "ground_truth"] + (["ground_truth"] if "ground_truth" in keys else [])
@@ -193,7 +214,8 @@ class NeuroGymTask:
             fail("overrides", "empty for a NeuroGym task (configure the environment itself)", overrides)
 
 
-def from_neurogym(env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.0, **make_kwargs):
+def from_neurogym(env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.0, decision_weight=1.0,
+                  **make_kwargs):
     """A purernn task whose trials come from a NeuroGym environment.
 
     Parameters
@@ -210,6 +232,10 @@ def from_neurogym(env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.
         Accuracy that counts as learned.
     tau : float
         Time constant in ms for the recommended ``alpha = dt / tau``.
+    decision_weight : float
+        Weight of the decision period's steps in the loss mask (1: every step alike). A
+        decision of a few steps after a long fixation otherwise weighs little: Yang et al.
+        (2019) weight the response period 5 times the fixation period.
 
     Returns
     -------
@@ -234,4 +260,6 @@ def from_neurogym(env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.
         env = neurogym.make(env, **make_kwargs)
     elif make_kwargs:
         fail("make_kwargs", "empty when an environment object is given", sorted(make_kwargs))
-    return NeuroGymTask(env, n_steps=n_steps, target=target, criterion=criterion, tau=tau, env_id=env_id)
+    return NeuroGymTask(env, n_steps=n_steps, target=target, criterion=criterion, tau=tau,
+                        env_id=env_id, make_kwargs=make_kwargs if env_id else None,
+                        decision_weight=decision_weight)

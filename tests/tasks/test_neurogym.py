@@ -130,3 +130,12 @@ def test_real_neurogym_if_installed():
     assert batch.x.shape[2] == 3 and task.n_out == 3 and task.dt == 20
     assert task.score(batch.y, batch).all()
     assert not task.score(batch.y[..., [0, 2, 1]], batch).any()
+
+
+def test_decision_weight_scales_the_mask_of_the_decision_period():
+    batch = from_neurogym(FakeDecision(), decision_weight=5.0).sample(8, rng=4)
+    for b in range(8):
+        d0, d1 = batch.info["start_decision"][b], batch.info["end_decision"][b]
+        assert np.all(batch.mask[b, d0:d1] == 5.0) and np.all(batch.mask[b, :d0] == 1.0)
+    task = from_neurogym(FakeDecision(), decision_weight=5.0)
+    assert task.to_dict()["decision_weight"] == 5.0
