@@ -264,8 +264,7 @@ def _cmd_analyze(args) -> int:
         net, net_before = load_keras_h5(src), None
         task = pr.tasks.make(args.task) if args.task else None
         out = args.out or src.with_suffix("")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)  # created by analyze_network once its arguments are checked
     analyze_network(net, task, net_before=net_before, out_dir=out / "figures",
                     summary_path=out / "summary.json", quick=args.quick)
     print(f"analysis written to {out / 'figures'} and {out / 'summary.json'}")
@@ -311,9 +310,9 @@ def _cmd_sweep(args) -> int:
 
     summary = sweep(args.study, args.study_dir, workers=args.workers, scheduler=args.scheduler,
                     retry_failed=args.retry_failed, progress=not args.quiet, limit=args.limit)
-    print(f"{summary.study_dir}: {summary.n_points} points, {summary.n_run} run now "
-          f"({summary.runs_per_minute:.2f} runs/min on {summary.backend}), {summary.n_skipped} "
-          f"skipped; {summary.n_done} done, {summary.n_failed} failed")
+    print(summary.describe())  # counts, the failed points, how to retry or continue
+    if summary.interrupted:
+        return 130
     return 0 if summary.n_failed == 0 else 1
 
 
@@ -355,6 +354,17 @@ def main(argv=None) -> int:
     except PurernnError as err:
         print(f"purernn: error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # a full disk, a read-only directory, ... outside a run directory
+        where = f": {err.filename}" if err.filename else ""
+        print(f"purernn: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # during start-up, or a second Ctrl-C
+        run_dir = getattr(args, "out", None) if args.command == "train" else getattr(args, "run_dir", None)
+        hint = ""
+        if args.command in ("train", "resume") and run_dir is not None and (Path(run_dir) / "run.json").exists():
+            hint = f"; the run keeps its last checkpoint: purernn resume {run_dir}"
+        print(f"purernn: interrupted (Ctrl-C); every file written is complete{hint}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -104,6 +104,28 @@ class TrainResult:
         """Whether the validation accuracy of `net` reached `target_accuracy`."""
         return self.val_accuracy >= self.target_accuracy
 
+    # -- what a run directory saves (purernn.runs) -----------------------------------------
+
+    def params_arrays(self) -> dict:
+        """Final and initial parameters (``W_rec``, ``init_W_rec``, ...), masks and Adam's
+        state as a flat dict of plain arrays (``params.npz``)."""
+        out = {}
+        for prefix, net in (("", self.net), ("init_", self.net_init)):  # and U, V of a low-rank net
+            out.update({prefix + k: np.asarray(v) for k, v in {**net.params, **net.variables}.items()})
+        if self.net.rec_mask is not None:
+            out["rec_mask"] = self.net.rec_mask
+        if self.net.out_mask is not None:
+            out["out_mask"] = self.net.out_mask
+        out.update(self.optimizer_state.to_arrays())
+        return out
+
+    def summary(self) -> dict:
+        """The scalars of the result (run.json's entry ``"result"``)."""
+        return {"n_steps": self.n_steps, "best_step": self.best_step, "stop_reason": self.stop_reason,
+                "wall_time": self.wall_time, "val_accuracy": float(self.val_accuracy),
+                "val_loss": float(self.val_loss), "target_accuracy": self.target_accuracy,
+                "reached_criterion": bool(self.reached_criterion)}
+
 
 
 class RunState:

@@ -44,11 +44,11 @@ class Trajectory:
 
 
 def check_inputs(net: Network, x, name: str = "x") -> np.ndarray:
-    """Validate trial-major inputs (n_trials, n_steps, n_in) and convert to the net's dtype."""
-    return check_array(
+    """Validate trial-major inputs (n_trials >= 1, n_steps >= 1, n_in) in the net's dtype."""
+    return _non_empty(name, check_array(
         name, x, shape=(None, None, net.n_in), names=("n_trials", "n_steps", "n_in"),
         dtype=net.dtype, hint="Did the task and the network disagree on n_in?",
-    )
+    ))
 
 
 def check_h0(net: Network, h0, n_trials: int) -> np.ndarray:
@@ -127,3 +127,12 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     h = H[1:].transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_rec)
     readout = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
     return Trajectory(h=h, z=apply_output(readout, cfg.output), readout=readout)
+
+
+def _non_empty(name: str, x: np.ndarray) -> np.ndarray:
+    """`x` with at least one trial and one step: the loss averages over trials (and the
+    rate penalty over steps), so an empty batch would divide by zero."""
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        fail(name, "an array of shape (n_trials, n_steps, n_in) with n_trials >= 1 and n_steps >= 1",
+             x.shape, "An empty batch has nothing to run.")
+    return x

@@ -226,7 +226,9 @@ def train(net: Network, task, config: TrainConfig | None = None, *, progress: bo
         The loss or the gradient became non-finite; the message names the step. A run
         directory keeps its last good checkpoint.
     RunFileError
-        `run_dir` already holds a run and `overwrite` is False.
+        `run_dir` already holds a run and `overwrite` is False, another process is writing
+        it (train and resume hold the run directory's lock), or a save failed (a full
+        disk, a read-only directory; the message says what is kept).
 
     Notes
     -----
@@ -242,10 +244,13 @@ def train(net: Network, task, config: TrainConfig | None = None, *, progress: bo
     _check_train_args(net, task, config)
     callbacks = _check_callbacks(callbacks)
     config = resolve_seed(config)
-    writer = None
-    if run_dir is not None:
-        writer = RunWriter.create(run_dir, net, task, config, overwrite=overwrite)
-    return _Loop(RunState(net, net, task, config), writer, callbacks).run(progress)
+    if run_dir is None:
+        return _Loop(RunState(net, net, task, config), None, callbacks).run(progress)
+    writer = RunWriter.create(run_dir, net, task, config, overwrite=overwrite)  # takes its lock
+    try:
+        return _Loop(RunState(net, net, task, config), writer, callbacks).run(progress)
+    finally:
+        writer.close()
 
 
 def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
@@ -259,7 +264,8 @@ def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
     ----------
     path : str or path-like
         A run directory with status running, interrupted or diverged (a diverged run
-        will diverge again at the same step: change the configuration and retrain).
+        will diverge again at the same step: change its configuration with
+        :func:`purernn.runs.edit_run` first, or retrain).
     progress : bool
     callbacks : sequence of callables, optional
         As in :func:`train`.
@@ -274,9 +280,12 @@ def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
     if opened is None:
         logger.info("%s is already complete; nothing to resume", path)
         return load_run(path)
-    state, writer = opened
-    logger.info("resuming %s at step %d of %d", path, state.step, state.config.total_steps)
-    return _Loop(state, writer, callbacks).run(progress)
+    state, writer = opened  # the writer holds the run directory's lock
+    try:
+        logger.info("resuming %s at step %d of %d", path, state.step, state.config.total_steps)
+        return _Loop(state, writer, callbacks).run(progress)
+    finally:
+        writer.close()
 
 
 class _Loop:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from .._files import to_jsonable, write_json
-from .._validate import as_generator, check_task, fail
+from .._validate import as_generator, check_array, check_task, fail
 from ..figures import new_figure as _figure
 from ..figures import save_png
 from ._common import check_net
@@ -96,9 +96,11 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
             fail("net_before", f"a network with n_rec = {net.n_rec}", net_before.n_rec)
     if task is not None:
         check_task(task, net=net)
-    out_dir = os.fspath(out_dir)
-    os.makedirs(out_dir, exist_ok=True)
+    if x is not None:
+        x = check_array("x", x, shape=(net.n_in,), names=("n_in",), dtype=np.float64)
     gen = as_generator(rng)
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)  # after the checks: a bad argument leaves no empty folder
     seeds = gen.integers(0, 2**62, size=8)
     timing: dict = {}
     figures: list = []

@@ -38,9 +38,9 @@ from .study import (
     point_id,
     run_order,
 )
-from .db import COLUMNS, TIMING_COLUMNS, ResultsDB, ResultsDBError, rows_for_study
+from .db import COLUMNS, TIMING_COLUMNS, ResultsDB, ResultsDBError, check_row, rows_for_study
 from .worker import THREAD_ENV, run_point
-from .backends import DaskBackend, ProcessPoolBackend, make_backend
+from .backends import DaskBackend, NoWorkersError, ProcessPoolBackend, make_backend
 from .coordinator import SweepSummary, coordinator_lock, sweep
 from .reporting import (
     REPORT_DIR,
@@ -65,6 +65,7 @@ __all__ = [
     "REPORT_DIR",
     "ResultsDB",
     "ResultsDBError",
+    "NoWorkersError",
     "Point",
     "Study",
     "SweepSummary",
@@ -82,6 +83,7 @@ __all__ = [
     "sweep",
     "coordinator_lock",
     "rows_for_study",
+    "check_row",
     "report",
     "condition_table",
     "degradation_curves",

@@ -4,12 +4,17 @@ backend and records their rows.
 Fault tolerance: one coordinator per study directory (a lock file); rows are upserted on
 their UNIQUE point id, so nothing is duplicated; rows left 'running' by a coordinator
 that died are run again; a run directory left by a killed worker is resumed from its
-checkpoint (or only measured, if complete); a killed pool worker is replaced and its
-points resubmitted; Ctrl-C leaves unfinished points pending.
+checkpoint (or only measured, if complete). A point is marked 'running', and charged an
+attempt, when a worker starts it: a killed worker costs an attempt only to the point it
+was running, which is run again (up to the backend's ``max_crashes`` deaths) while the
+points waiting for a worker are never touched. Ctrl-C stops starting points, lets the
+running ones save a checkpoint, and leaves every unfinished point pending; the summary
+says what failed and how to run it again.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import math
@@ -21,10 +26,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .._files import write_text
+from .._files import describe_holder, exclusive_lock, remove_temp_files, write_text
 from .._validate import check_int, fail
 from .backends import make_backend
 from .db import ResultsDB, ResultsDBError
+from .worker import failed_row
 from .study import DB_FILE, RUNS_DIR, STUDY_FILE, Study, default_study_dir, load_study, run_order
 
 __all__ = ["LOCK_FILE", "SweepSummary", "coordinator_lock", "sweep"]
@@ -46,7 +52,7 @@ class SweepSummary:
     n_skipped : int
         Points already done (or failed, without ``retry_failed``) before this sweep.
     n_run : int
-        Points run by this sweep.
+        Points run to a result (done or failed) by this sweep.
     n_done, n_failed : int
         Rows of the study's points with each status after the sweep.
     n_reset : int
@@ -54,6 +60,12 @@ class SweepSummary:
     wall_time : float
         Seconds.
     backend : str
+    n_pending : int
+        Rows of the study's points still to run (after a Ctrl-C or a ``limit``).
+    interrupted : bool
+        The sweep was stopped by Ctrl-C.
+    failed : tuple of (point_id, condition label, first line of the error)
+        The study's failed points.
     """
 
     study_dir: Path
@@ -65,10 +77,30 @@ class SweepSummary:
     n_reset: int
     wall_time: float
     backend: str
+    n_pending: int = 0
+    interrupted: bool = False
+    failed: tuple = ()
 
     @property
     def runs_per_minute(self) -> float:
         return 60.0 * self.n_run / self.wall_time if self.wall_time > 0 else math.nan
+
+    def describe(self, max_failed: int = 10) -> str:
+        """The summary in a few lines: counts, the failed points, and how to go on."""
+        lines = [f"{self.study_dir}: {self.n_points} points, {self.n_run} run now "
+                 f"({self.runs_per_minute:.2f} runs/min on {self.backend}), {self.n_skipped} skipped; "
+                 f"{self.n_done} done, {self.n_failed} failed, {self.n_pending} pending"]
+        for point_id, label, error in self.failed[:max_failed]:
+            lines.append(f"  failed: {point_id} ({label}): {error}")
+        if len(self.failed) > max_failed:
+            lines.append(f"  ... and {len(self.failed) - max_failed} more (purernn report lists them all)")
+        if self.failed:
+            lines.append("To run the failed points again: the same sweep with --retry-failed "
+                         "(sweep(..., retry_failed=True)).")
+        if self.interrupted:
+            lines.append(f"Interrupted (Ctrl-C): the {self.n_pending} pending point(s) keep their "
+                         "checkpoints; run the same sweep again to continue.")
+        return "\n".join(lines)
 
 
 def _me() -> str:
@@ -80,33 +112,31 @@ def coordinator_lock(study_dir: Path):
     """Exclusive lock of a study directory: one coordinator at a time. Released by the
     OS when the coordinator dies, so rows it left 'running' are known to be stale."""
     study_dir = Path(study_dir)
-    study_dir.mkdir(parents=True, exist_ok=True)
     path = study_dir / LOCK_FILE
+
+    def held(holder):
+        return ResultsDBError(f"{str(path)!r}: the study directory is being swept by another "
+                              f"coordinator ({describe_holder(holder)}); wait for it to finish or stop it")
+
     try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    f = open(path, "a+")
+        study_dir.mkdir(parents=True, exist_ok=True)
+        lock = exclusive_lock(path, on_held=held)
+        lock.__enter__()
+    except ResultsDBError:
+        raise
+    except OSError as err:
+        raise ResultsDBError(f"{str(study_dir)!r}: cannot write the study directory "
+                             f"({err.strerror or err})") from err
     try:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            owner = f.read().strip() or "unknown"
-            raise ResultsDBError(f"{str(path)!r}: the study directory is being swept by another "
-                                 f"coordinator ({owner}); wait for it to finish or stop it") from None
-        f.seek(0)
-        f.truncate()
-        f.write(_me() + "\n")
-        f.flush()
+        remove_temp_files(study_dir, ("study.toml",))  # of a killed coordinator
         yield
     finally:
-        f.close()
+        lock.__exit__(None, None, None)
 
 
 def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, scheduler=None,
-          retry_failed: bool = False, progress: bool = True, limit: int | None = None) -> SweepSummary:
+          retry_failed: bool = False, progress: bool = True, limit: int | None = None,
+          no_worker_timeout: float | None = None) -> SweepSummary:
     """Run every point of a study that is not done yet, and record the results.
 
     Parameters
@@ -129,6 +159,9 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
     limit : int, optional
         Run at most this many points (the first ones in run order, see below), e.g. for a
         trial.
+    no_worker_timeout : float, optional
+        With a Dask scheduler: seconds without any worker after which the sweep stops
+        (default 120).
 
     Points run realization by realization: the first seed of every condition, then the
     second, and so on (grid order within a seed). A study stopped half-way therefore has
@@ -137,6 +170,8 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
     Returns
     -------
     SweepSummary
+        Also after a Ctrl-C (``interrupted`` is then True): the points that were running
+        saved a checkpoint and stay pending, as do those not started.
 
     Raises
     ------
@@ -145,6 +180,9 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
     ResultsDBError
         The database is corrupt or locked, or another coordinator is sweeping the same
         study directory.
+    NoWorkersError
+        A Dask cluster had no worker for `no_worker_timeout` seconds (unfinished points
+        stay pending).
 
     Notes
     -----
@@ -153,7 +191,9 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
     coordinator holds an exclusive lock on the study directory while it works, so at
     start any 'running' row is stale. Each row is keyed by its point id (UNIQUE, upsert),
     so nothing is duplicated; a run directory left by a killed worker is resumed from its
-    checkpoint or, if complete, just measured.
+    checkpoint or, if complete, just measured. A point is marked 'running' (and its
+    ``attempts`` counted) when a worker starts it; a point whose worker died is run
+    again, and marked failed after ``backend.max_crashes`` deaths.
     """
     if not isinstance(study, Study):
         src = Path(study)
@@ -163,7 +203,8 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
     elif study_dir is None:
         fail("study_dir", "given when `study` is a parsed Study", None)
     study_dir = Path(study_dir)
-    backend = backend or make_backend(workers=workers, scheduler=scheduler)
+    backend = backend or make_backend(workers=workers, scheduler=scheduler,
+                                      no_worker_timeout=no_worker_timeout)
     if limit is not None:
         limit = check_int("limit", limit, lo=0)
     t0 = time.perf_counter()
@@ -188,38 +229,83 @@ def sweep(study, study_dir=None, *, backend=None, workers: int | None = None, sc
             todo = todo[:limit]
         logger.info("study %s: %d points, %d to run, %d skipped, on %s", study.name,
                     len(study.points), len(todo), n_skipped, backend.describe())
-        specs = [{"point_id": p.point_id, "config": p.config,
-                  "run_dir": str((study_dir / RUNS_DIR / p.point_id).resolve()),
-                  "record": study.record} for p in todo]
-        pending = {s["point_id"] for s in specs}
-        n_run = 0
-        bar = tqdm(total=len(specs), disable=not progress, desc=study.name, unit="run",
-                   dynamic_ncols=True)
-        try:
-            if specs:
-                db.mark_running(list(pending), me)
-            for spec, row in backend.run(specs):
-                if row["status"] == "interrupted":
-                    continue  # left pending (below); resumed from its checkpoint next time
-                row["coordinator"] = me
-                db.record(row)
-                pending.discard(spec["point_id"])
-                n_run += 1
-                bar.update(1)
-                if row["status"] == "failed":
-                    logger.warning("point %s failed: %s", spec["point_id"],
-                                   (row.get("error") or "").splitlines()[0])
-        finally:
-            bar.close()
-            if pending:  # interrupted: these can run next time
-                with contextlib.suppress(ResultsDBError):
-                    db.mark_pending(list(pending))
+        queue = collections.deque(
+            {"point_id": p.point_id, "config": p.config,
+             "run_dir": str((study_dir / RUNS_DIR / p.point_id).resolve()), "record": study.record}
+            for p in todo)
+        n_run, interrupted = _run(db, backend, queue, me, progress, study.name)
         final = db.status(p.point_id for p in study.points)
+        ids = set(final)
+        failed = tuple((r["point_id"], r["label"], (r["error"] or "").splitlines()[0] if r["error"] else "")
+                       for r in db.rows("failed") if r["point_id"] in ids)
     vals = list(final.values())
-    return SweepSummary(study_dir=study_dir, n_points=len(study.points), n_skipped=n_skipped,
-                        n_run=n_run, n_done=vals.count("done"), n_failed=vals.count("failed"),
-                        n_reset=n_reset, wall_time=time.perf_counter() - t0,
-                        backend=backend.describe())
+    summary = SweepSummary(study_dir=study_dir, n_points=len(study.points), n_skipped=n_skipped,
+                           n_run=n_run, n_done=vals.count("done"), n_failed=vals.count("failed"),
+                           n_reset=n_reset, wall_time=time.perf_counter() - t0,
+                           backend=backend.describe(), n_pending=vals.count("pending"),
+                           interrupted=interrupted, failed=failed)
+    if failed:
+        logger.warning("%d point(s) of study %s failed; run the sweep again with --retry-failed "
+                       "(retry_failed=True) to retry them", len(failed), study.name)
+    return summary
+
+
+def _run(db: ResultsDB, backend, queue, me: str, progress: bool, name: str) -> tuple:
+    """Feed the points of `queue` to the backend and record their rows.
+
+    Returns (rows recorded, whether Ctrl-C stopped the sweep).
+    """
+    started: set = set()  # marked 'running', not recorded yet
+    crashes: dict = {}
+    max_crashes = int(getattr(backend, "max_crashes", 2))
+    stop = False
+    n_run = 0
+
+    def take():
+        if stop or not queue:
+            return None
+        spec = queue.popleft()
+        db.mark_running([spec["point_id"]], me)
+        started.add(spec["point_id"])
+        return spec
+
+    bar = tqdm(total=len(queue), disable=not progress, desc=name, unit="run", dynamic_ncols=True)
+    try:
+        for spec, row in backend.run(take):
+            pid = spec["point_id"]
+            if row["status"] == "interrupted":
+                # Ctrl-C reached the workers (a terminal sends it to the whole process
+                # group): start nothing more; the point resumes from its checkpoint
+                stop = True
+                continue
+            if row["status"] == "lost":
+                n = crashes[pid] = crashes.get(pid, 0) + 1
+                if stop:
+                    continue
+                if n < max_crashes:
+                    logger.warning("point %s: %s; running it again", pid, row.get("error"))
+                    db.mark_pending([pid])
+                    started.discard(pid)
+                    queue.appendleft(spec)
+                    continue
+                row = failed_row(spec, f"WorkerDied: the worker process died {n} times while running "
+                                       "this point (killed, or out of memory)")
+            row["coordinator"] = me
+            db.record(row)
+            started.discard(pid)
+            n_run += 1
+            bar.update(1)
+            if row["status"] == "failed":
+                logger.warning("point %s failed: %s", pid, (row.get("error") or "").splitlines()[0])
+    except KeyboardInterrupt:
+        stop = True
+        logger.warning("Ctrl-C: the sweep stopped; unfinished points stay pending")
+    finally:
+        bar.close()
+        if started:  # stopped: these run next time
+            with contextlib.suppress(ResultsDBError):
+                db.mark_pending(list(started))
+    return n_run, stop and bool(started or queue)
 
 
 def _write_study_copy(study_dir: Path, study: Study) -> None:

@@ -4,6 +4,11 @@ The table ``points`` has one row per point, keyed by its UNIQUE point id, writte
 upserts so that nothing is ever duplicated; the table ``meta`` holds the schema version
 and what the last sweep resolved the study to. The database is in WAL mode (readers
 never block the coordinator) and only the coordinating process writes it.
+
+Every row read back is checked (:func:`check_row`): a value no sweep writes (an accuracy
+above 1, a negative radius, text that is not JSON, a spectral radius that is not the
+largest modulus of the stored eigenvalues) means the file is damaged, and is reported
+like a corrupt file, with the way to rebuild it from the run directories.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import math
 import sqlite3
 from pathlib import Path
 
+from ..analysis.spectrum import DOMINANT_CLASSES
 from ..errors import PurernnError
 from .study import DB_FILE, RUNS_DIR, STUDY_FILE, canonical_json, load_study
 
-__all__ = ["SCHEMA_VERSION", "COLUMNS", "TIMING_COLUMNS", "ResultsDBError", "ResultsDB", "rows_for_study"]
+__all__ = ["SCHEMA_VERSION", "COLUMNS", "TIMING_COLUMNS", "ResultsDBError", "ResultsDB", "check_row",
+           "rows_for_study"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +83,11 @@ _RESULT_COLUMNS = COLUMNS[COLUMNS.index("status"):]
 TIMING_COLUMNS = ("wall_time", "train_time", "started_utc", "finished_utc", "worker", "coordinator")
 
 
+STATUSES = ("pending", "running", "done", "failed")
+REBUILD_HINT = ("The run directories next to it are intact: move the file away and sweep again to "
+                "rebuild the rows from them without retraining.")
+
+
 class ResultsDBError(PurernnError, OSError):
     """A results database (or a study directory) that is corrupt, locked or in use."""
 
@@ -131,10 +143,10 @@ class ResultsDB:
         if "locked" in msg or "busy" in msg:
             hint = (" Another process holds a lock on it: is another sweep of this study "
                     "running? Wait for it or stop it.")
-        elif "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-            hint = (" The file is corrupt or not a purernn results database. The run "
-                    "directories next to it are intact: move the file away and sweep again "
-                    "to rebuild the rows from them without retraining.")
+        elif any(w in msg for w in ("not a database", "malformed", "corrupt", "decode", "JSON")):
+            hint = " The file is corrupt or not a purernn results database. " + REBUILD_HINT
+        elif "disk is full" in msg or "readonly" in msg or "unable to open" in msg:
+            hint = " Free space or make the study directory writable, then sweep again."
         return ResultsDBError(f"{str(self.path)!r}: {msg}.{hint}")
 
     def _setup(self) -> None:
@@ -269,16 +281,36 @@ class ResultsDB:
                    "SET value = excluded.value", (key, canonical_json(value)))
 
     def get_meta(self, key: str, default=None):
-        row = self._exec("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
+        try:
+            row = self._exec("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return default if row is None else json.loads(row[0])
+        except (sqlite3.Error, ValueError, TypeError) as err:
+            raise self._error(sqlite3.DatabaseError(f"meta entry {key!r} is not readable JSON ({err}); "
+                                                    "database disk image is malformed")) from err
 
     def rows(self, status: str | None = None) -> list:
-        """All rows (as dicts, in grid order), optionally only those with `status`."""
-        if status is None:
-            cur = self._exec("SELECT * FROM points ORDER BY idx, point_id")
-        else:
-            cur = self._exec("SELECT * FROM points WHERE status = ? ORDER BY idx, point_id", (status,))
-        return [dict(r) for r in cur.fetchall()]
+        """All rows (as dicts, in grid order), optionally only those with `status`.
+
+        Raises
+        ------
+        ResultsDBError
+            A row holds a value no sweep writes (:func:`check_row`): the file is damaged.
+        """
+        try:
+            if status is None:
+                cur = self._exec("SELECT * FROM points ORDER BY idx, point_id")
+            else:
+                cur = self._exec("SELECT * FROM points WHERE status = ? ORDER BY idx, point_id", (status,))
+            rows = [dict(r) for r in cur.fetchall()]
+        except sqlite3.Error as err:  # e.g. text that is no longer UTF-8
+            raise self._error(err) from err
+        bad = [(r.get("point_id"), problem) for r in rows if (problem := check_row(r))]
+        if bad:
+            pid, problem = bad[0]
+            raise ResultsDBError(
+                f"{str(self.path)!r}: {len(bad)} row(s) hold values no sweep writes (point {pid!r}: "
+                f"{problem}); the database is damaged. {REBUILD_HINT}")
+        return rows
 
 
 def _sql_value(v):
@@ -309,3 +341,87 @@ def rows_for_study(study_dir) -> list:
         ids = set(ids)
         rows = [r for r in rows if r["point_id"] in ids]
     return rows
+
+
+_UNIT = ("accuracy", "val_accuracy", "target_accuracy")
+_NON_NEGATIVE = ("loss", "val_loss", "spectral_radius", "bulk_radius", "inner_radius", "spectral_radius_init",
+                 "bulk_radius_init", "inner_radius_init", "wall_time", "train_time", "dominant_im")
+_REAL = ("gain", "dale", "dominant_re")
+_COUNTS = ("idx", "attempts", "n_steps", "n_outliers", "seed")
+_TEXT = ("point_id", "task", "init", "label", "error", "run_dir", "stop_reason", "started_utc",
+         "finished_utc", "coordinator")
+_CHOICES = {"status": STATUSES, "dominant_class": DOMINANT_CLASSES, "bulk_shape": ("disk", "ring"),
+            "reached_criterion": (0, 1)}
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _json(row: dict, col: str, kind: type):
+    try:
+        value = json.loads(row[col])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{col} is not JSON ({err})") from None
+    if not isinstance(value, kind):
+        raise ValueError(f"{col} is not a JSON {kind.__name__}")
+    return value
+
+
+def _pairs(row: dict, col: str) -> list:
+    pairs = _json(row, col, list)
+    if not all(isinstance(p, list) and len(p) == 2 and all(map(_is_real, p)) for p in pairs):
+        raise ValueError(f"{col} is not a list of finite [re, im] pairs")
+    return pairs
+
+
+def check_row(row: dict) -> str | None:
+    """What is wrong with a result row read back from the database, or None.
+
+    Checks each value against what a sweep writes: statuses and classes from their
+    lists, accuracies in [0, 1], losses, radii and times >= 0, counts as integers,
+    JSON columns parseable, ``reached_criterion`` equal to ``accuracy >= target_accuracy``,
+    and ``spectral_radius`` the largest modulus of the stored eigenvalues.
+    """
+    try:
+        for col, choices in _CHOICES.items():
+            if row.get(col) is not None and row[col] not in choices:
+                return f"{col} = {row[col]!r} is not one of {', '.join(map(repr, choices))}"
+        for col in _TEXT:
+            if row.get(col) is not None and not isinstance(row[col], str):
+                return f"{col} = {row[col]!r} is not text"
+        for col in _UNIT + _NON_NEGATIVE + _REAL:
+            v = row.get(col)
+            if v is None:
+                continue
+            if not _is_real(v):
+                return f"{col} = {v!r} is not a finite number"
+            if col in _UNIT and not 0.0 <= v <= 1.0:
+                return f"{col} = {v!r} is outside [0, 1]"
+            if col in _NON_NEGATIVE and v < 0:
+                return f"{col} = {v!r} is negative"
+        for col in _COUNTS + ("n_rec",):
+            v = row.get(col)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < (col == "n_rec")):
+                return f"{col} = {v!r} is not an integer >= {int(col == 'n_rec')}"
+        for col in ("condition", "config", "worker", "degradation"):
+            if row.get(col) is not None:
+                _json(row, col, dict)
+        if row.get("degradation") is not None:
+            acc = _json(row, "degradation", dict).get("accuracy", [])
+            flat = [a for r in acc for a in (r if isinstance(r, list) else [r])]
+            if not all(_is_real(a) and 0.0 <= a <= 1.0 for a in flat):
+                return "degradation holds an accuracy outside [0, 1]"
+        eigs = {col: _pairs(row, col) for col in ("eigenvalues", "eigenvalues_init") if row.get(col) is not None}
+        if row.get("spectral_radius") is not None and eigs.get("eigenvalues"):
+            largest = max(math.hypot(re, im) for re, im in eigs["eigenvalues"])
+            if not math.isclose(largest, row["spectral_radius"], rel_tol=1e-9, abs_tol=1e-12):
+                return (f"spectral_radius = {row['spectral_radius']!r} is not the largest modulus of "
+                        f"the stored eigenvalues ({largest!r})")
+        acc, target, reached = row.get("accuracy"), row.get("target_accuracy"), row.get("reached_criterion")
+        if None not in (acc, target, reached) and bool(reached) != (acc >= target):
+            return (f"reached_criterion = {reached!r} disagrees with accuracy {acc!r} and "
+                    f"target_accuracy {target!r}")
+    except ValueError as err:
+        return str(err)
+    return None

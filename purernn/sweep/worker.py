@@ -9,7 +9,6 @@ BLAS thread, so that as many points run at once as there are workers.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
@@ -21,7 +20,7 @@ import numba
 import numpy as np
 
 from .. import tasks
-from .._files import to_jsonable, utc_now
+from .._files import exclusive_lock, to_jsonable, utc_now
 from ..analysis.degradation import degradation
 from ..analysis.spectrum import spectrum
 from ..config import TrainConfig
@@ -71,22 +70,11 @@ def limit_threads() -> dict:
     return info
 
 
-@contextlib.contextmanager
 def _run_dir_lock(run_dir: Path):
     """Exclusive lock on a run directory, so a leftover worker and a new one never
     write it together (the second waits, then finds the run complete)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    with open(run_dir / _RUN_LOCK, "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    return exclusive_lock(run_dir / _RUN_LOCK, wait=True)
 
 
 def _make_task(config: dict):

@@ -73,9 +73,15 @@ class InProcessBackend:
         return "in-process"
 
     def run(self, specs):
-        for k, spec in enumerate(specs):
+        take = specs if callable(specs) else iter(list(specs) + [None]).__next__  # None: no more
+        k = 0
+        while True:
             if k == self.interrupt_after:
                 raise KeyboardInterrupt
+            spec = take()
+            if spec is None:
+                return
+            k += 1
             self.ran.append(spec["point_id"])
             yield spec, self.worker_fn(spec)
 
@@ -116,6 +122,7 @@ class InProcessPoolBackend(ProcessPoolBackend):
         self.pools = 0
 
     def _executor(self, max_workers: int):
+        assert max_workers == 1  # one pool per worker: a death breaks only its own
         self.pools += 1
         return BreakablePool()
 

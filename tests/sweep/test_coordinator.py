@@ -122,9 +122,12 @@ def test_ctrl_c_leaves_points_pending_and_the_next_sweep_resumes(tmp_path, monke
         return run_point(spec)
 
     db_path = tmp_path / "tiny" / DB_FILE
-    with pytest.raises(KeyboardInterrupt):
-        sweep(path, backend=InProcessBackend(worker_fn, interrupt_after=2), progress=False)
+    s = sweep(path, backend=InProcessBackend(worker_fn, interrupt_after=2), progress=False)
+    assert s.interrupted and (s.n_done, s.n_pending) == (1, 3)
+    assert "Interrupted (Ctrl-C)" in s.describe() and "run the same sweep again" in s.describe()
     assert (count(db_path, "done"), count(db_path, "running"), count(db_path, "pending")) == (1, 0, 3)
+    # the interrupted point counts one attempt; the two never started count none
+    assert sorted(r["attempts"] for r in db_rows(tmp_path / "tiny")) == [0, 0, 1, 1]
     assert read_run_json(tmp_path / "tiny" / "runs" / calls[1])["status"] == "interrupted"
 
     s = sweep(path, backend=InProcessBackend(), progress=False)
@@ -211,36 +214,57 @@ def test_killed_worker_breaks_the_pool_and_its_points_are_run_again(tmp_path):
     t.join()
     assert killed
     assert (s.n_done, s.n_failed) == (4, 0)
-    assert len(db_rows(tmp_path / "tiny")) == 4
+    rows = db_rows(tmp_path / "tiny")
+    assert len(rows) == 4 and sorted(r["attempts"] for r in rows) == [1, 1, 1, 2]  # one point charged
 
 
 @pytest.mark.slow
-def test_ctrl_c_of_a_coordinator_process_leaves_points_pending(tmp_path):
+def test_ctrl_c_of_a_sweep_command_leaves_points_pending_and_says_so(tmp_path):
     # 2 points of a few seconds each: long enough that both are seen training at once
     study = write_study(tmp_path, n_seeds=1, n_steps=3000)
     db_path = tmp_path / "tiny" / DB_FILE
-    code = ("from purernn.sweep import sweep\n"
-            "if __name__ == '__main__':\n"
-            f"    sweep({str(study)!r}, workers=2, progress=False)\n")
     # SIG_DFL in the child: a shell's background job inherits SIGINT ignored, and Python
     # then installs no KeyboardInterrupt handler; a terminal's foreground job has it
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, "-m", "purernn", "sweep", str(study), "--workers", "2", "--quiet"],
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     runs = tmp_path / "tiny" / "runs"
     try:
         # both workers have written their first checkpoint: training is under way
-        poll(lambda: runs.is_dir() and sum(1 for _ in runs.glob("*/checkpoint.npz")) >= 2, 60,
+        poll(lambda: runs.is_dir() and sum(1 for _ in runs.glob("*/checkpoint*.npz")) >= 2, 60,
              "training to start")
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
-        _, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()  # reap it and close the pipe
-    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    assert proc.returncode == 130, (out, err)
+    assert "Interrupted (Ctrl-C)" in out and "run the same sweep again" in out
+    assert "Traceback" not in err and "leaked" not in err, err
     assert count(db_path, "done") < 2 and count(db_path, "running") == 0
     s = sweep(study, workers=2, progress=False)
     assert (s.n_run, s.n_done, s.n_failed) == (2 - s.n_skipped, 2, 0)
     workers = [json.loads(r["worker"])["how"] for r in db_rows(tmp_path / "tiny")]
     assert "resumed" in workers or "loaded" in workers
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_sweep_command_starts_prints_no_traceback(tmp_path):
+    study = write_study(tmp_path, n_seeds=1, n_steps=3000)
+    for delay in (0.5, 2.0, 4.0):  # imports, worker start-up, first steps
+        proc = subprocess.Popen([sys.executable, "-m", "purernn", "sweep", str(study), "--workers", "2",
+                                 "--quiet"], start_new_session=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+        assert proc.returncode in (130, -signal.SIGINT), (delay, out, err)
+        assert "Traceback" not in err and "leaked" not in err, (delay, err)
+        assert count(tmp_path / "tiny" / DB_FILE, "running") == 0
