@@ -133,7 +133,7 @@ class ResultsDB:
         self._con.row_factory = sqlite3.Row
         try:
             self._setup()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:  # quick_check may quote damaged text
             self._con.close()
             raise self._error(err) from err
 

@@ -1,13 +1,16 @@
 """The results database: its schema (old files must keep opening), upserts, bad files."""
 
+import shutil
 import sqlite3
+import struct
 
+import numpy as np
 import pytest
 
 from purernn.errors import PurernnError
-from purernn.sweep import DB_FILE, ResultsDB, ResultsDBError, parse_study, rows_for_study
+from purernn.sweep import DB_FILE, ResultsDB, ResultsDBError, check_row, parse_study, report, rows_for_study
 
-from .helpers import tiny_text
+from .helpers import fixture_study, tiny_text
 
 # The table every results.sqlite written so far has (schema version 1). ResultsDB
 # refuses a table with other columns, so changing the layout breaks existing studies.
@@ -151,3 +154,78 @@ def test_locked_database_is_a_clear_error(tmp_path):
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+# -- damaged files: the rebuild hint, never a raw sqlite3 error, never a wrong number --------
+
+
+def _damaged_copy(study_dir, tmp_path, name, change):
+    dest = tmp_path / name
+    shutil.copytree(study_dir, dest)
+    db = dest / DB_FILE
+    db.write_bytes(change(bytearray(db.read_bytes())))
+    return dest
+
+
+def test_a_database_with_flipped_bytes_gets_the_rebuild_hint(tmp_path):
+    study_dir = fixture_study(tmp_path)
+    data = (study_dir / DB_FILE).read_bytes()
+
+    def flip_64_in_a_config(b):
+        at = data.index(b'{"network"')
+        b[at:at + 64] = bytes(x ^ 0xFF for x in b[at:at + 64])  # no longer UTF-8
+        return bytes(b)
+
+    damaged = _damaged_copy(study_dir, tmp_path, "flipped", flip_64_in_a_config)
+    with pytest.raises(ResultsDBError, match=r"results.sqlite.*move the file away and sweep again"):
+        report(damaged, figures=False)
+
+    # 64 bytes flipped at random places: a clear error, or (where the bytes held nothing)
+    # the very same rows; never a raw sqlite3 error and never a changed value
+    rng = np.random.default_rng(0)
+    good = rows_for_study(study_dir)
+    outcomes = set()
+    for k in range(30):
+        at = int(rng.integers(0, len(data) - 64))
+        noise = rng.integers(1, 256, 64).astype(np.uint8)
+
+        def flip(b, at=at, noise=noise):
+            b[at:at + 64] = (np.frombuffer(bytes(b[at:at + 64]), np.uint8) ^ noise).tobytes()
+            return bytes(b)
+
+        try:
+            rows = rows_for_study(_damaged_copy(study_dir, tmp_path, f"r{k}", flip))
+        except ResultsDBError as err:
+            assert "sweep again" in str(err), str(err)
+            outcomes.add("error")
+        else:
+            assert rows == good, at
+            outcomes.add("same")
+    assert outcomes == {"error", "same"}
+
+
+def test_values_read_back_are_range_checked(tmp_path):
+    study_dir = fixture_study(tmp_path)
+
+    def flip_an_exponent_bit(b):  # 0.9 -> 1.8 in one stored accuracy
+        at = bytes(b).index(struct.pack(">d", 0.9))
+        b[at + 1] ^= 0x10
+        return bytes(b)
+
+    damaged = _damaged_copy(study_dir, tmp_path, "bit", flip_an_exponent_bit)
+    with pytest.raises(ResultsDBError, match=r"accuracy = 1.8 is outside \[0, 1\].*damaged.*sweep again"):
+        report(damaged, figures=False)
+
+    (row,) = [r for r in rows_for_study(study_dir) if r["status"] == "done"][:1]
+    assert check_row(row) is None
+    for change, problem in [
+        ({"accuracy": 1.5}, "accuracy = 1.5 is outside"),
+        ({"bulk_radius": -0.1}, "bulk_radius = -0.1 is negative"),
+        ({"status": "donf"}, "status = 'donf' is not one of"),
+        ({"n_steps": 2.5}, "n_steps = 2.5 is not an integer"),
+        ({"eigenvalues": "[[1.2, 0.0], [0.5"}, "eigenvalues is not JSON"),
+        ({"spectral_radius": 1.3}, "spectral_radius = 1.3 is not the largest modulus"),
+        ({"accuracy": 0.5, "target_accuracy": 0.9, "reached_criterion": 1}, "reached_criterion = 1 disagrees"),
+        ({"degradation": '{"accuracy": [[1.0, 3.0]]}'}, "degradation holds an accuracy outside"),
+    ]:
+        assert problem in (check_row({**row, **change}) or ""), change
