@@ -204,6 +204,10 @@ class LineAttractor:
         Fraction of the points' variance along `direction` (1 for points on a line).
     extent : float
         Range of the points' coordinates along `direction`.
+    max_gap : float
+        Largest gap between neighbouring points along `direction`, as a fraction of
+        `extent`: near 0 when the points fill the line, near 1 for two clusters at its
+        ends (which also give a high `line_fraction`).
     axis_angle : float
         Angle (radians, in [0, pi/2]) between `direction` and the given axis; NaN
         without one.
@@ -219,6 +223,7 @@ class LineAttractor:
     direction: np.ndarray
     line_fraction: float
     extent: float
+    max_gap: float
     axis_angle: float
     right_angle: np.ndarray
     x: np.ndarray
@@ -230,7 +235,7 @@ class LineAttractor:
     def to_dict(self) -> dict:
         m = self.modes
         return {"n_fixed": int(self.is_fixed.sum()), "n_slow": int((~self.is_fixed).sum()),
-                "line_fraction": self.line_fraction, "extent": self.extent,
+                "line_fraction": self.line_fraction, "extent": self.extent, "max_gap": self.max_gap,
                 "axis_angle_deg": float(np.degrees(self.axis_angle)),
                 "median_right_angle_deg": float(np.degrees(np.median(self.right_angle))) if self.n_points else None,
                 "median_slow_eigenvalue": float(np.median(m.slow.real)) if self.n_points else None,
@@ -345,10 +350,11 @@ def line_attractor(net, x=None, *, axis=None, initial_states=None, n_init: int =
         direction = -direction
     elif axis is None and np.sum(direction) < 0:
         direction = -direction
-    coords = pts @ direction
+    coords = np.sort(pts @ direction)
+    extent = float(coords[-1] - coords[0])
     return LineAttractor(
         points=pts, is_fixed=is_fixed, q=q, modes=modes, direction=direction, line_fraction=frac,
-        extent=float(coords.max() - coords.min()),
+        extent=extent, max_gap=float(np.max(np.diff(coords)) / extent) if extent > 0 else 0.0,
         axis_angle=_angle(direction, axis) if axis is not None else float("nan"),
         right_angle=np.array([_angle(r, direction) for r in modes.right]), x=x,
     )

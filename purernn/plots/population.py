@@ -82,7 +82,8 @@ def plot_line_attractor(points, right, left, ax=None, *, inputs=None, input_name
         plane).
     ax : matplotlib Axes, optional
     inputs : array_like, shape (n_inputs, n_axes), optional
-        Input directions, drawn as arrows from the points' centre.
+        Input directions, drawn as arrows from the points' centre (scaled to the drawn
+        range; their relative lengths and directions in the plane are kept).
     input_names : sequence of str, optional
     xy : (int, int)
     names : sequence of str, optional
@@ -118,9 +119,12 @@ def plot_line_attractor(points, right, left, ax=None, *, inputs=None, input_name
     if inputs is not None:
         c = P.mean(axis=0)
         U = np.asarray(inputs, dtype=float)
+        span = np.maximum(np.ptp(P[:, [i, j]], axis=0), 1e-12) if P.shape[0] > 1 else np.ones(2)
+        # one scale for all arrows: the longest fills a third of the drawn range
+        f = 0.33 * float(np.min(span / np.maximum(np.abs(U[:, [i, j]]).max(axis=0), 1e-12)))
         for k in range(U.shape[0]):
-            n = np.linalg.norm(U[k, [i, j]]) or 1.0
-            d = 2.5 * s * U[k] / n
+            d = np.zeros(U.shape[1])
+            d[[i, j]] = f * U[k, [i, j]]
             ax.annotate("", xy=(c[i] + d[i], c[j] + d[j]), xytext=(c[i], c[j]),
                         arrowprops={"arrowstyle": "->", "color": f"C{k % 2}", "lw": 1.0})
             if input_names is not None:

@@ -315,3 +315,27 @@ def test_slow_modes_of_a_linear_network_with_a_planted_line():
     g = (ell @ p["W_in"]) / (ell @ V[:, 0]) * np.linalg.norm(V[:, 0])
     np.testing.assert_allclose(m.gain[0] * np.sign(m.right[0] @ r), g, rtol=1e-8)
     assert m.cos_input(0).shape == (2,)
+
+
+def test_line_attractor_of_a_linear_network_with_a_slow_direction():
+    """W_rec with eigenvalue 0.99 along r and <= 0.5 elsewhere: one fixed point (the
+    origin), and relaxed states that lie on the line through it along r."""
+    rng = np.random.default_rng(15)
+    n = 6
+    V = np.linalg.qr(rng.standard_normal((n, n)))[0] + 0.3 * rng.standard_normal((n, n))
+    W = V @ np.diag([0.99, 0.5, 0.4, 0.2, -0.3, 0.0]) @ np.linalg.inv(V)
+    net = pr.Network.create(2, n, 1, activation="linear", alpha=0.5, seed=0)
+    p = net.params
+    p["W_rec"], p["b_rec"] = W, np.zeros(n)
+    net = net.with_params(p)
+    r = V[:, 0] / np.linalg.norm(V[:, 0])
+    starts = rng.standard_normal((40, n))
+    la = A.line_attractor(net, axis=r, initial_states=starts, n_init=40, rng=0)
+    assert la.is_fixed.sum() == 1 and np.allclose(la.points[la.is_fixed][0], 0.0, atol=1e-10)
+    assert (~la.is_fixed).sum() >= 10
+    assert la.line_fraction > 0.9999
+    assert la.axis_angle < np.radians(0.5)
+    np.testing.assert_allclose(la.right_angle, 0.0, atol=1e-6)  # linear: the same modes everywhere
+    np.testing.assert_allclose(la.modes.slow, -0.01, atol=1e-10)
+    assert 0.0 < la.max_gap < 1.0
+    assert la.to_dict()["n_fixed"] == 1
