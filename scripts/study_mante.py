@@ -423,8 +423,9 @@ def main(argv=None) -> int:
             + format_table(["stream", "context", "P(choice +1)"], psy)
             + "\n\n## Per network and context (medians over the slow points)\n\n" + format_table(head, body) + "\n")
     write_text(docs / "numbers.md", text)
+    vectors = ("selection", "b_mean")  # (n_rec,) vectors: used above, not kept
     keep = [{k: v for k, v in row.items() if k not in CONTEXTS}
-            | {c: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row[c].items()} for c in CONTEXTS}
+            | {c: {k: v for k, v in row[c].items() if k not in vectors} for c in CONTEXTS}
             for row in rows]
     write_text(docs / "numbers.json", json.dumps(keep, indent=1))
     print(text)
