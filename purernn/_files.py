@@ -291,9 +291,11 @@ except ImportError:  # pragma: no cover - not POSIX
 
 
 def _holder_bytes() -> bytes:
+    prog = os.path.basename(sys.argv[0] or "python")
+    if prog == "__main__.py":  # python -m purernn
+        prog = os.path.basename(os.path.dirname(sys.argv[0]))
     return json_bytes({"pid": os.getpid(), "host": socket.gethostname(), "since_utc": utc_now(),
-                       "command": " ".join([os.path.basename(sys.argv[0] or "python"), *sys.argv[1:]])},
-                      indent=None)
+                       "command": " ".join([prog, *sys.argv[1:]])}, indent=None)
 
 
 def _read_holder(fd: int) -> dict:
