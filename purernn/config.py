@@ -9,6 +9,7 @@ what an uninterrupted one would have.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -18,8 +19,8 @@ from ._validate import check_choice, check_int, check_number, fail
 from .optim import Adam
 from .outputs import LOSSES
 
-__all__ = ["STREAMS", "REGIMES", "STOP_REASONS", "TrainConfig", "stream_seed", "stream_rng",
-           "resolve_seed", "target_accuracy"]
+__all__ = ["STREAMS", "REGIMES", "STOP_REASONS", "RENAMED", "TrainConfig", "stream_seed", "stream_rng",
+           "resolve_seed", "target_accuracy", "rename_deprecated"]
 
 #: Independent random streams spawned from the training seed: ``SeedSequence(seed,
 #: spawn_key=(STREAMS[name], *key))`` is the ``key``-th child of child ``STREAMS[name]``
@@ -31,6 +32,39 @@ STREAMS = {"init": 0, "data": 1, "noise": 2, "order": 3, "valid": 4}
 REGIMES = ("fixed", "fresh")
 #: How training ended.
 STOP_REASONS = ("criterion", "loss_threshold", "max_steps", "callback", "interrupted", "diverged")
+#: Old spellings of TrainConfig fields (the training TOML and the CLI of purernn 0.1) ->
+#: the one name used everywhere now; still accepted, with a DeprecationWarning.
+RENAMED = {"steps": "n_steps", "epochs": "n_epochs"}
+
+
+def rename_deprecated(d: Mapping, where: str = "TrainConfig") -> dict:
+    """`d` with the old spellings of :data:`RENAMED` replaced by the current names.
+
+    Each old name found gives a ``DeprecationWarning`` naming `where` it was found; an
+    old and a new spelling of the same field together are an error.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     rename_deprecated({"steps": 100, "lr": 0.01})
+    {'n_steps': 100, 'lr': 0.01}
+    >>> str(w[0].message)
+    "TrainConfig: 'steps' is deprecated; use 'n_steps' (the same name in Python, TOML files, study files and the CLI)."
+    """
+    out = {}
+    for key, value in d.items():
+        new = RENAMED.get(key)
+        if new is None:
+            out[key] = value
+            continue
+        if new in d:
+            fail(key, f"given once: {key!r} is the old spelling of {new!r}", f"both {key!r} and {new!r}")
+        warnings.warn(f"{where}: {key!r} is deprecated; use {new!r} (the same name in Python, TOML "
+                      "files, study files and the CLI).", DeprecationWarning, stacklevel=3)
+        out[new] = value
+    return out
 
 
 def stream_seed(seed: int, stream: str, *key: int) -> np.random.SeedSequence:
@@ -199,8 +233,14 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "TrainConfig":
-        """Inverse of :meth:`to_dict`; unknown keys are an error listing the valid ones."""
+        """Inverse of :meth:`to_dict`; unknown keys are an error listing the valid ones.
+
+        The old spellings ``steps`` and ``epochs`` (:data:`RENAMED`) are accepted with a
+        DeprecationWarning.
+        """
         valid = cls.field_names()
+        if any(k in RENAMED for k in d):
+            d = rename_deprecated(d)
         for key in d:
             if key not in valid:
                 fail(key, "a TrainConfig field, one of " + ", ".join(valid), key, "Unknown key.")
@@ -217,7 +257,8 @@ def target_accuracy(config: TrainConfig, task) -> float:
 
 
 def resolve_seed(config: TrainConfig) -> TrainConfig:
-    """`config` with a seed: its own, or fresh entropy (to be recorded with the run)."""
+    """`config` with a seed: its own, or one drawn from fresh entropy (to be recorded with
+    the run). Drawn seeds are below 2**32: short enough to read and type back."""
     if config.seed is not None:
         return config
-    return config.replace(seed=int(np.random.SeedSequence().entropy % 2**63))
+    return config.replace(seed=int(np.random.SeedSequence().entropy % 2**32))

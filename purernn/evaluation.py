@@ -1,9 +1,9 @@
-"""Accuracy on fresh trials, with its Wilson interval: :func:`evaluate`."""
+"""Accuracy on fresh trials, with its Wilson interval, overall and per condition: :func:`evaluate`."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -12,7 +12,31 @@ from .model import Network
 from .outputs import check_output_loss, loss_and_dz
 from .simulation import simulate
 
-__all__ = ["Evaluation", "wilson_interval", "batch_metrics", "evaluate"]
+__all__ = ["Evaluation", "ConditionAccuracy", "wilson_interval", "batch_metrics", "by_condition", "evaluate"]
+
+
+@dataclass(frozen=True)
+class ConditionAccuracy:
+    """Accuracy on the trials of one condition (``batch.info["condition"]``).
+
+    Attributes
+    ----------
+    condition : int
+        The task's condition label.
+    name : str
+        A readable name (the task's ``condition_labels`` when it has them).
+    n_trials, n_correct : int
+    accuracy, ci_low, ci_high : float
+        Accuracy and its Wilson score 95% interval.
+    """
+
+    condition: int
+    name: str
+    n_trials: int
+    n_correct: int
+    accuracy: float
+    ci_low: float
+    ci_high: float
 
 
 @dataclass(frozen=True)
@@ -28,6 +52,8 @@ class Evaluation:
     loss : float
         The data loss per trial (no regularizers): squared error, or cross-entropy for a
         sigmoid or softmax output.
+    by_condition : tuple of ConditionAccuracy
+        The same per condition, in ascending condition order (empty when built without).
     """
 
     n_trials: int
@@ -36,6 +62,13 @@ class Evaluation:
     ci_low: float
     ci_high: float
     loss: float
+    by_condition: tuple = field(default=())
+
+    def to_dict(self) -> dict:
+        """Plain numbers, JSON-ready (``by_condition`` as a list of dicts)."""
+        d = {k: getattr(self, k) for k in ("n_trials", "n_correct", "accuracy", "ci_low", "ci_high", "loss")}
+        d["by_condition"] = [dict(vars(c)) for c in self.by_condition]
+        return d
 
 
 def wilson_interval(n_correct: int, n_trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -88,6 +121,39 @@ def batch_metrics(net: Network, task, batch, noise_rng, loss: str = "mse") -> tu
     return value, np.asarray(task.score(traj.z, batch), dtype=bool)
 
 
+def by_condition(task, batch, correct) -> tuple:
+    """Per-condition accuracy of `correct` (one bool per trial of `batch`).
+
+    Parameters
+    ----------
+    task : Task
+        Names the conditions with ``task.condition_labels(batch)`` when it has that method.
+    batch : Batch
+        Its ``info["condition"]`` labels the trials (all one condition without it).
+    correct : array_like of bool, shape (n_trials,)
+
+    Returns
+    -------
+    tuple of ConditionAccuracy
+        In ascending condition order.
+    """
+    correct = np.asarray(correct, dtype=bool)
+    cond = np.asarray(batch.info.get("condition", np.zeros(correct.size, dtype=int))).reshape(-1)
+    names = {}
+    labels_of = getattr(task, "condition_labels", None)
+    if callable(labels_of):
+        names = dict(labels_of(batch))
+    out = []
+    for c in np.unique(cond):
+        hit = correct[cond == c]
+        k = int(hit.sum())
+        lo, hi = wilson_interval(k, hit.size)
+        out.append(ConditionAccuracy(condition=int(c), name=str(names.get(int(c), f"condition {int(c)}")),
+                                     n_trials=int(hit.size), n_correct=k, accuracy=k / hit.size,
+                                     ci_low=lo, ci_high=hi))
+    return tuple(out)
+
+
 def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None, loss: str | None = None) -> Evaluation:
     """Accuracy (with a Wilson 95% interval) and loss of `net` on fresh trials of `task`.
 
@@ -105,6 +171,7 @@ def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None, loss: str | 
     Returns
     -------
     Evaluation
+        With the accuracy of each condition in ``by_condition``.
     """
     if not isinstance(net, Network):
         fail("net", "a purernn.Network", type(net).__name__)
@@ -118,4 +185,5 @@ def evaluate(net: Network, task, *, n_trials: int = 1000, rng=None, loss: str | 
     value, correct = batch_metrics(net, task, batch, rng, loss)
     k = int(correct.sum())
     lo, hi = wilson_interval(k, n_trials)
-    return Evaluation(n_trials=n_trials, n_correct=k, accuracy=k / n_trials, ci_low=lo, ci_high=hi, loss=value)
+    return Evaluation(n_trials=n_trials, n_correct=k, accuracy=k / n_trials, ci_low=lo, ci_high=hi, loss=value,
+                      by_condition=by_condition(task, batch, correct))

@@ -1,4 +1,4 @@
-"""Figure files: new figures, atomic PNG writes, and the figures of a training run.
+"""Figure files: new figures, atomic writes (PNG, PDF or SVG), and the figures of a training run.
 
 :mod:`purernn.plots` draws on axes and never saves; this module makes the figures
 (``matplotlib.figure.Figure``, no pyplot state, so it works without a display and in
@@ -15,14 +15,17 @@ import numpy as np
 
 from . import plots
 from ._files import write_bytes
-from ._validate import as_generator
+from ._validate import as_generator, check_choice, check_int
 from .runs import FIGURES_DIR, load_run
 from .simulation import simulate
 
-__all__ = ["DPI", "new_figure", "save_png", "trials_figure", "write_figures"]
+__all__ = ["DPI", "FORMATS", "new_figure", "save_figure", "save_png", "trials_figure", "write_figures"]
 
-#: Resolution of every PNG purernn writes unless told otherwise.
+#: Resolution of every PNG purernn writes unless told otherwise (dots per inch).
 DPI = 120
+#: File formats of figures: raster PNG, or vector PDF and SVG (the resolution then only
+#: matters for embedded images).
+FORMATS = ("png", "pdf", "svg")
 
 
 def new_figure(figsize=(5.0, 3.2)):
@@ -32,11 +35,44 @@ def new_figure(figsize=(5.0, 3.2)):
     return Figure(figsize=figsize, layout="constrained")
 
 
-def save_png(fig, path, *, dpi: int = DPI) -> Path:
-    """Write `fig` as a PNG to `path` atomically (parent folders created); returns the path."""
+def _render(fig, fmt: str, dpi: int) -> bytes:
+    check_choice("fmt", fmt, FORMATS)
+    dpi = check_int("dpi", dpi, lo=10, hi=2400)
+    import matplotlib
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return write_bytes(path, buf.getvalue())
+    # no creation date in PDF and SVG files, and fixed SVG ids, so that a figure drawn
+    # again is the same file
+    metadata = {"CreationDate": None} if fmt == "pdf" else {"Date": None} if fmt == "svg" else None
+    with matplotlib.rc_context({"svg.hashsalt": "purernn"}):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    return buf.getvalue()
+
+
+def save_figure(fig, path, *, fmt: str | None = None, dpi: int = DPI) -> Path:
+    """Write `fig` to `path` atomically (parent folders created); returns the path written.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or path-like
+        With `fmt` given, its suffix is replaced by ``"." + fmt``.
+    fmt : {"png", "pdf", "svg"}, optional
+        Default: the suffix of `path`.
+    dpi : int
+        Dots per inch (PNG; for PDF and SVG only embedded images).
+    """
+    path = Path(path)
+    if fmt is None:
+        fmt = path.suffix.lstrip(".").lower()
+    else:
+        path = path.with_suffix("." + fmt)
+    return write_bytes(path, _render(fig, fmt, dpi))
+
+
+def save_png(fig, path, *, dpi: int = DPI) -> Path:
+    """Write `fig` as a PNG to `path` (as given, whatever its suffix) atomically."""
+    return write_bytes(path, _render(fig, "png", dpi))
 
 
 def trials_figure(batch, *, z=None, dt: float = 1.0, title: str = "", max_conditions: int = 8,

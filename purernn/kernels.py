@@ -50,8 +50,12 @@ __all__ = ["ACTIVATIONS", "JIT_OPTIONS", "trial_blocks", "work_buffers", "noise_
            "backward", "activation", "adam_update"]
 
 #: Registry of activation names -> integer code passed to the kernels.
-ACTIVATIONS = {"tanh": 0, "relu": 1, "softplus": 2, "sigmoid": 3, "linear": 4}
-_TANH, _RELU, _SOFTPLUS, _SIGMOID, _LINEAR = 0, 1, 2, 3, 4
+ACTIVATIONS = {"tanh": 1, "relu": 2, "softplus": 3, "sigmoid": 4, "linear": 5}
+_TANH, _RELU, _SOFTPLUS, _SIGMOID, _LINEAR = 1, 2, 3, 4, 5
+#: The forward kernels take the activation as a tuple of `code` zeros: Numba compiles one
+#: specialization per tuple type, where ``len(act)`` is a constant and the branches of the
+#: other activations are pruned before typing, so a run compiles only its activation.
+_ACT_TAGS = {name: (0,) * code for name, code in ACTIVATIONS.items()}
 
 # ---------------------------------------------------------------------------------------
 # Activations and their derivatives, side by side
@@ -156,35 +160,35 @@ def _euler_f32(h_prev, s, noise, alpha):
 
 
 @_jit
-def _euler_update(a, h_prev, noise, alpha, act, h, ds):
+def _euler_update(a, h_prev, noise, alpha, leak, act, h, ds):
     """h = _euler(h_prev, sigma(a), noise) and ds = sigma'(a), kept for BPTT.
 
     On flat (n_block * n_rec,) views of one block of trials. One loop per activation, with
-    sigma inlined, so that each loop is branch-free and vectorizes.
+    sigma inlined, so that each loop is branch-free and vectorizes; `act` is the tag of
+    :data:`_ACT_TAGS`, so only the loop of the run's activation is compiled. ``leak = 1 -
+    alpha`` (float64) comes from the caller: computed here, LLVM's fast-math would rewrite
+    ``leak h + alpha s`` as ``h + alpha (s - h)``, which rounds differently.
     """
     n = a.size
-    # One leak for all loops. Were 1 - alpha used once, LLVM's fast-math would rewrite
-    # leak h + alpha s as h + alpha (s - h), which rounds differently.
-    leak = 1.0 - alpha
-    if act == _TANH and a.itemsize == 4:  # float32 network: float32 tanh and update
+    if len(act) == _TANH and a.itemsize == 4:  # float32 network: float32 tanh and update
         for i in range(n):
             s = _tanh_f32(a[i])
             h[i] = _euler_f32(h_prev[i], s, noise[i], alpha)
             ds[i] = _tanh_f32_grad(s)
-    elif act == _TANH:
+    elif len(act) == _TANH:
         for i in range(n):
             s = _tanh(a[i])
             h[i] = _euler(h_prev[i], s, noise[i], alpha, leak)
             ds[i] = _tanh_grad(s)
-    elif act == _RELU:
+    elif len(act) == _RELU:
         for i in range(n):
             h[i] = _euler(h_prev[i], _relu(a[i]), noise[i], alpha, leak)
             ds[i] = _relu_grad(a[i])
-    elif act == _SOFTPLUS:
+    elif len(act) == _SOFTPLUS:
         for i in range(n):
             h[i] = _euler(h_prev[i], _softplus(a[i]), noise[i], alpha, leak)
             ds[i] = _softplus_grad(a[i])
-    elif act == _SIGMOID:
+    elif len(act) == _SIGMOID:
         for i in range(n):
             s = _sigmoid(a[i])
             h[i] = _euler(h_prev[i], s, noise[i], alpha, leak)
@@ -202,7 +206,8 @@ def _block(k, n_blocks, n_trials):
 
 
 @_jit
-def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z):
+def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, b0, b1,
+                   H, DS, Z):
     """The pre-activation, the Euler step and the readout of trials [b0, b1), all steps.
 
         a_t = W_rec h_{t-1} + W_in x_t + b_rec
@@ -233,7 +238,7 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
                 for i in range(n_rec):
                     a[b, i] += c * W_in_T[j, i]
         step_noise = noise[t, b0:b1].reshape(-1) if has_noise else zero
-        _euler_update(a.reshape(-1), H[t, b0:b1].reshape(-1), step_noise, alpha, act,
+        _euler_update(a.reshape(-1), H[t, b0:b1].reshape(-1), step_noise, alpha, leak, act,
                       H[t + 1, b0:b1].reshape(-1), DS[t, b0:b1].reshape(-1))
         for b in range(b1 - b0):
             for o in range(n_out):  # z_t = W_out h_t + b_out
@@ -244,20 +249,21 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
 
 
 @_jit
-def _forward_kernel(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, H, DS, Z):
+def _forward_kernel(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, H, DS, Z):
     """All trials as one block: one product per step, which BLAS may itself run in parallel."""
-    _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, 0, DS.shape[1],
+    _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, 0, DS.shape[1],
                    H, DS, Z)
 
 
 @_jit(parallel=True)
-def _forward_kernel_blocks(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, n_blocks,
-                           H, DS, Z):
+def _forward_kernel_blocks(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act,
+                           n_blocks, H, DS, Z):
     """The trials cut into `n_blocks` fixed blocks, run in parallel (small products)."""
     n_trials = DS.shape[1]
     for k in numba.prange(n_blocks):
         b0, b1 = _block(k, n_blocks, n_trials)
-        _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, act, b0, b1, H, DS, Z)
+        _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, b0, b1, H,
+                       DS, Z)
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,10 +351,14 @@ def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
     n_out = dz.shape[2]
     outer = np.empty((n_rec, n_rec), dtype=D.dtype)  # d_t^T h_{t-1} of the block, (n_rec, n_rec)
     gW_in_T = np.zeros((n_in, n_rec), dtype=D.dtype)  # (n_in, n_rec): rows contiguous along units
-    gW_rec[:] = 0.0
-    gb_rec[:] = 0.0
-    gW_out[:] = 0.0
-    gb_out[:] = 0.0
+    for i in range(n_rec):  # loops: a slice assignment compiles several times as much code
+        gb_rec[i] = 0.0
+        for j in range(n_rec):
+            gW_rec[i, j] = 0.0
+    for o in range(n_out):
+        gb_out[o] = 0.0
+        for i in range(n_rec):
+            gW_out[o, i] = 0.0
     for t in range(n_steps):
         np.dot(D[t, b0:b1].T, H[t, b0:b1], outer)
         for i in range(n_rec):
@@ -366,7 +376,9 @@ def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
                 gb_out[o] += c
                 for i in range(n_rec):
                     gW_out[o, i] += c * H[t + 1, b, i]
-    gW_in[:] = gW_in_T.T
+    for i in range(n_rec):
+        for j in range(n_in):
+            gW_in[i, j] = gW_in_T[j, i]
 
 
 @_jit
@@ -377,34 +389,18 @@ def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, gW_in, gW_re
 
 
 @_jit(parallel=True)
-def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, gW_in, gW_rec, gb_rec,
-                            gW_out, gb_out):
+def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, P_in, P_rec, P_brec,
+                            P_out, P_bout):
     """BPTT and gradients on `n_blocks` fixed blocks of trials in parallel (small products).
 
-    Each block writes its own slice of per-block gradient buffers; the slices are then
-    summed serially in block order, so the result does not depend on the thread count.
+    Block k writes its own slice ``P_*[k]`` of the per-block gradient buffers; the wrapper
+    sums them serially in block order: the result does not depend on the thread count.
     """
     n_trials = DS.shape[1]
-    P_in = np.empty((n_blocks,) + gW_in.shape, dtype=DS.dtype)  # (n_blocks, n_rec, n_in)
-    P_rec = np.empty((n_blocks,) + gW_rec.shape, dtype=DS.dtype)  # (n_blocks, n_rec, n_rec)
-    P_brec = np.empty((n_blocks,) + gb_rec.shape, dtype=DS.dtype)  # (n_blocks, n_rec)
-    P_out = np.empty((n_blocks,) + gW_out.shape, dtype=DS.dtype)  # (n_blocks, n_out, n_rec)
-    P_bout = np.empty((n_blocks,) + gb_out.shape, dtype=DS.dtype)  # (n_blocks, n_out)
     for k in numba.prange(n_blocks):
         b0, b1 = _block(k, n_blocks, n_trials)
         _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS)
         _block_sums(dz, x, H, DS, b0, b1, P_in[k], P_rec[k], P_brec[k], P_out[k], P_bout[k])
-    gW_in[:] = P_in[0]
-    gW_rec[:] = P_rec[0]
-    gb_rec[:] = P_brec[0]
-    gW_out[:] = P_out[0]
-    gb_out[:] = P_bout[0]
-    for k in range(1, n_blocks):
-        gW_in += P_in[k]
-        gW_rec += P_rec[k]
-        gb_rec += P_brec[k]
-        gW_out += P_out[k]
-        gb_out += P_bout[k]
 
 
 # ---------------------------------------------------------------------------------------
@@ -534,7 +530,7 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
         noise = _c(np.transpose(xi, (1, 0, 2)), dtype) * dtype.type(noise_scale(alpha, sigma_rec))
     args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
             _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
-            ACTIVATIONS[activation])
+            1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation])
     n_blocks = trial_blocks(n_trials, n_rec)
     if n_blocks > 1:
         _forward_kernel_blocks(*args, n_blocks, H, DS, Z)
@@ -568,7 +564,12 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
             dtype.type(alpha), _c(x_tm, dtype), H)
     n_blocks = trial_blocks(DS.shape[1], W_rec.shape[0])
     if n_blocks > 1:
-        _backward_kernel_blocks(*args, n_blocks, DS, *grads.values())
+        parts = [np.empty((n_blocks,) + g.shape, dtype=dtype) for g in grads.values()]
+        _backward_kernel_blocks(*args, n_blocks, DS, *parts)
+        for g, part in zip(grads.values(), parts):  # serial sum in block order
+            g[...] = part[0]
+            for k in range(1, n_blocks):
+                g += part[k]
     else:
         _backward_kernel(*args, DS, *grads.values())
     return grads

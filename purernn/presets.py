@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from . import tasks as _tasks
 from ._validate import check_choice, check_int, fail
-from .config import TrainConfig, stream_rng
+from .config import RENAMED, TrainConfig, rename_deprecated, stream_rng
 from .model import Network
 
 __all__ = ["DEFAULT_TRAIN", "DEFAULT_NETWORK", "TRAIN_DEFAULTS", "default_train_config",
-           "default_network_kwargs", "default_network"]
+           "default_network_kwargs", "default_network", "describe_task"]
 
 
 #: Training settings every task starts from: fresh trials, Adam at lr 1e-3 with the
@@ -81,13 +81,16 @@ def default_train_config(task, **overrides) -> TrainConfig:
     ----------
     task : str or Task
     **overrides
-        TrainConfig fields.
+        TrainConfig fields (the old spellings ``steps`` and ``epochs`` are accepted with a
+        DeprecationWarning).
 
     Examples
     --------
     >>> default_train_config("xor", seed=3).seed
     3
     """
+    if any(k in RENAMED for k in overrides):
+        overrides = rename_deprecated(overrides, "default_train_config")
     base = {**DEFAULT_TRAIN, **_defaults(task).get("train", {}), **overrides}
     return TrainConfig.from_dict(base)
 
@@ -126,3 +129,44 @@ def default_network(task, *, seed=None, **overrides) -> Network:
     n_rec = kw.pop("n_rec")
     rng = None if seed is None else stream_rng(check_int("seed", seed, lo=0), "init")
     return Network.create(obj.n_in, n_rec, obj.n_out, seed=rng, **kw)
+
+
+def describe_task(task) -> str:
+    """What `task` is and what to start from: its inputs, outputs and timing, its
+    conditions, its fields, and the recommended network and training (``purernn tasks NAME``).
+
+    Parameters
+    ----------
+    task : str or Task
+
+    Returns
+    -------
+    str
+        A few lines of text.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    obj = _tasks.make(task) if isinstance(task, str) else task
+    lines = [f"{obj.name}: {obj.summary}", f"  source: {type(obj).source}",
+             f"  inputs {obj.n_in}, outputs {obj.n_out}; {obj.n_steps} steps of {obj.dt:g} ms; "
+             f"criterion: {obj.criterion:g} of the trials correct"]
+    batch = obj.sample(400, rng=0)
+    if "condition" in batch.info:
+        labels = getattr(obj, "condition_labels", None)
+        names = labels(batch) if callable(labels) else {}
+        values = np.unique(np.asarray(batch.info["condition"]))
+        shown = ", ".join(str(names.get(int(c), int(c))) for c in values[:12])
+        lines.append(f"  conditions ({values.size}): {shown}{', ...' if values.size > 12 else ''}")
+    fields = ", ".join(f"{f.name}={getattr(obj, f.name)!r}" for f in dataclasses.fields(obj))
+    lines.append(f"  fields (purernn train --task-field NAME=VALUE, or a [task] table): {fields}")
+    net = default_network_kwargs(obj)
+    cfg = default_train_config(obj)
+    lines.append("  recommended network: " + ", ".join(f"{k}={v}" for k, v in net.items()))
+    regime = (f"a fixed set of {cfg.n_samples} trials, {cfg.n_epochs} epochs" if cfg.regime == "fixed"
+              else f"fresh trials, up to {cfg.n_steps} steps")
+    lines.append(f"  recommended training: {regime}, batch {cfg.batch_size}, lr {cfg.lr:g}, clip_norm "
+                 f"{cfg.clip_norm}, validation every {cfg.eval_every} steps, patience {cfg.patience}")
+    lines.append(f"  train it: purernn train {obj.name} --out runs/{obj.name}")
+    return "\n".join(lines)

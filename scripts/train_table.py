@@ -9,6 +9,9 @@ For each task: ``pr.default_network(task, seed=SEED)`` (n_rec = 50) and
 ``pr.default_train_config(task, seed=SEED)``; wall time of ``pr.train`` (the JIT is warmed
 up first, so compile time is excluded), optimizer steps taken, why training stopped, the
 validation accuracy, and the accuracy on 1000 fresh trials with its Wilson 95% interval.
+The note under the table names the CPU: the steps are the same on every run on one
+machine, but another processor may round differently (``tests/test_train_table.py``
+checks the first rows here).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 import purernn as pr
@@ -30,6 +34,25 @@ SEED_TASKS = list(pr.tasks.SEED_TASKS)
 OTHER_TASKS = ["sine_generator", "flipflop3", "perceptual_dm", "context_dm", "dms", "romo",
                "interval_reproduction", "perceptual_dm_zero", "multitask_gates"]
 START, END = "<!-- train-table:start -->", "<!-- train-table:end -->"
+
+
+def cpu_model() -> str:
+    """The processor: its model name and widest vector instructions (``/proc/cpuinfo``;
+    ``platform.processor()`` elsewhere), e.g. ``"AMD EPYC with AVX2"``. Machines of one
+    model name can differ in the vector width, which changes the rounding of the kernels."""
+    name, simd = platform.processor() or platform.machine(), ""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return name
+    for line in lines:
+        if line.startswith("model name"):
+            name = line.split(":", 1)[1].strip()
+        elif line.startswith("flags") and not simd:
+            flags = set(line.split(":", 1)[1].split())
+            simd = next((label for flag, label in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"))
+                         if flag in flags), "SSE")
+    return f"{name} with {simd}" if simd else name
 
 
 def warm_up() -> None:
@@ -76,10 +99,13 @@ def main(argv=None) -> int:
         text, _ = row(name, args.seed)
         print(text, flush=True)
         lines.append(text)
-    note = (f"Measured with `python scripts/train_table.py` (seed {args.seed}) on "
-            f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-            f"numpy {np.__version__}; 1-minute load average {load0:.1f} at the start and "
-            f"{os.getloadavg()[0]:.1f} at the end (other jobs shared the machine).")
+    note = (f"Measured with `python scripts/train_table.py` (seed {args.seed}) on {cpu_model()} "
+            f"({os.cpu_count()} cores, {platform.machine()}), Python {platform.python_version()}, "
+            f"numpy {np.__version__}, numba {numba.__version__}; 1-minute load average {load0:.1f} at "
+            f"the start and {os.getloadavg()[0]:.1f} at the end (other jobs shared the machine, so "
+            "the wall times are high). The steps are the same on every run on this machine; another "
+            "processor (another SIMD width or BLAS kernel) rounds the sums differently and may "
+            "stop a run at another evaluation.")
     table = "\n".join(header + lines + ["", note])
     print("\n" + table)
     if args.readme:

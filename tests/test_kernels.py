@@ -68,7 +68,7 @@ def test_float32_tanh_update_matches_numpy():
     h = np.empty_like(a)
     ds = np.empty_like(a)
     zero = np.zeros_like(a)
-    kernels._euler_update(a, zero, zero, np.float32(1.0), kernels.ACTIVATIONS["tanh"], h, ds)
+    kernels._euler_update(a, zero, zero, np.float32(1.0), 0.0, kernels._ACT_TAGS["tanh"], h, ds)
     assert h.dtype == ds.dtype == np.float32
     ref = np.tanh(a.astype(np.float64))
     np.testing.assert_allclose(h, ref, rtol=3e-7, atol=1e-37)
@@ -82,7 +82,7 @@ def test_euler_update_is_the_euler_step(name, alpha):
     rng = np.random.default_rng(3)
     a, h_prev, noise = rng.uniform(-3, 3, 500), rng.uniform(-1, 1, 500), 0.1 * rng.standard_normal(500)
     h, ds = np.empty(500), np.empty(500)
-    kernels._euler_update(a, h_prev, noise, alpha, kernels.ACTIVATIONS[name], h, ds)
+    kernels._euler_update(a, h_prev, noise, alpha, 1.0 - alpha, kernels._ACT_TAGS[name], h, ds)
     f, df = reference.ACTIVATIONS[name]
     assert_close(h, (1 - alpha) * h_prev + alpha * f(a) + noise, rel=2e-15)
     assert_close(ds, df(a), rel=4e-15)

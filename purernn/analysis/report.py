@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -12,9 +13,9 @@ import time
 import numpy as np
 
 from .._files import to_jsonable, write_json
-from .._validate import as_generator, check_array, check_task, fail
+from .._validate import as_generator, check_array, check_choice, check_int, check_task, fail
 from ..figures import new_figure as _figure
-from ..figures import save_png
+from ..figures import DPI, FORMATS, save_figure
 from ._common import check_net
 from .activity import activity
 from .degradation import degradation
@@ -40,13 +41,13 @@ def baseline_input(batch, n_first: int = 10) -> np.ndarray:
     return np.round(20.0 * np.median(x.reshape(-1, x.shape[-1]), axis=0)) / 20.0 + 0.0
 
 
-def _save(fig, out_dir: str, name: str, figures: list) -> None:
-    save_png(fig, os.path.join(out_dir, name))
-    figures.append(name)
+def _save(fig, out_dir: str, name: str, figures: list, *, fmt: str = "png", dpi: int = DPI) -> None:
+    """Write `fig` as `name` with the suffix of `fmt` (png, pdf or svg)."""
+    figures.append(save_figure(fig, os.path.join(out_dir, name), fmt=fmt, dpi=dpi).name)
 
 
 def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: bool = False,
-                    summary_path=None, x=None) -> dict:
+                    summary_path=None, x=None, fig_format: str = "png", dpi: int = DPI) -> dict:
     """Run every analysis that applies to `net`, write its figures, return the numbers.
 
     Parameters
@@ -70,6 +71,10 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
     x : array_like, shape (n_in,), optional
         Constant input for the fixed points and the linearization (default: the task's
         resting input, or 0).
+    fig_format : {"png", "pdf", "svg"}
+        File format of the figures (the names below get this suffix).
+    dpi : int
+        Resolution of the figures (dots per inch).
 
     Returns
     -------
@@ -96,6 +101,8 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
             fail("net_before", f"a network with n_rec = {net.n_rec}", net_before.n_rec)
     if task is not None:
         check_task(task, net=net)
+    check_choice("fig_format", fig_format, FORMATS)
+    check_int("dpi", dpi, lo=10, hi=2400)
     if x is not None:
         x = check_array("x", x, shape=(net.n_in,), names=("n_in",), dtype=np.float64)
     gen = as_generator(rng)
@@ -104,6 +111,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
     seeds = gen.integers(0, 2**62, size=8)
     timing: dict = {}
     figures: list = []
+    save = functools.partial(_save, fmt=fig_format, dpi=dpi)
     summary: dict = {"network": net.config.to_dict()}
     tic = time.perf_counter()
 
@@ -126,7 +134,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
         plots.plot_spectra_before_after(spec0, spec, axes=fig.subplots(1, 2))
     else:
         plots.plot_spectrum(spec, fig.subplots(), title=f"W_rec (radius {spec.radius:.3g})")
-    _save(fig, out_dir, "spectrum.png", figures)
+    save(fig, out_dir, "spectrum.png", figures)
 
     stats = weight_stats(net)
     summary["weights"] = stats.to_dict()
@@ -138,7 +146,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
     n_groups = sum(k in stats.values for k in ("W_in", "W_rec", "W_rec_E", "W_rec_I", "W_out"))
     fig = _figure((2.6 * n_groups, 2.8))
     plots.plot_weight_histograms(stats, stats0, axes=fig.subplots(1, n_groups, squeeze=False)[0])
-    _save(fig, out_dir, "weights.png", figures)
+    save(fig, out_dir, "weights.png", figures)
     lap("spectrum_weights")
 
     # -- trials ---------------------------------------------------------------------------
@@ -167,7 +175,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
     summary["linearization"] = lin_summary
     fig = _figure((7.2, 3.4))
     plots.plot_linearization(lin, resp, axes=fig.subplots(1, 2))
-    _save(fig, out_dir, "linearization.png", figures)
+    save(fig, out_dir, "linearization.png", figures)
     lap("linearization")
 
     # -- fixed points ---------------------------------------------------------------------
@@ -182,16 +190,16 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
         fig = _figure((3.8, 3.2))
         plots.plot_variance_explained(act.pca.variance_explained, fig.subplots(),
                                       participation_ratio=act.pca.participation_ratio)
-        _save(fig, out_dir, "pca_variance.png", figures)
+        save(fig, out_dir, "pca_variance.png", figures)
         fig = _figure((4.4, 4.0))
         fp_pcs = act.pca.project(fps.h, act.pcs.shape[2]) if fps.n_fp else None
         plots.plot_pca_trajectories(act.pcs, act.condition, fig.subplots(), fixed_points=fp_pcs,
                                     stable=fps.stable if fps.n_fp else None,
                                     dims=(0, 1) if act.pcs.shape[2] > 1 else (0, 0))
-        _save(fig, out_dir, "pca_trajectories.png", figures)
+        save(fig, out_dir, "pca_trajectories.png", figures)
         fig = _figure((6.0, 3.2))
         plots.plot_unit_traces(act.h, fig.subplots(), condition=act.condition, dt=float(getattr(task, "dt", 1.0)))
-        _save(fig, out_dir, "unit_traces.png", figures)
+        save(fig, out_dir, "unit_traces.png", figures)
     elif fps.n_fp:
         from .activity import pca
 
@@ -213,7 +221,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
                 ax.scatter(coords[sel, 0], coords[sel, 1], marker=marker, color=color, label=lab)
         ax.legend(fontsize=6, frameon=False)
         ax.set_title(f"{fps.n_fp} fixed points at x = {np.round(x, 2).tolist()}", fontsize=8)
-        _save(fig, out_dir, "fixed_points.png", figures)
+        save(fig, out_dir, "fixed_points.png", figures)
     lap("activity_figures")
 
     # -- degradation ----------------------------------------------------------------------
@@ -230,7 +238,7 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
         summary["degradation"] = {d.mode: d.to_dict() for d in degs}
         fig = _figure((3.8, 3.2))
         plots.plot_degradation(degs, fig.subplots())
-        _save(fig, out_dir, "degradation.png", figures)
+        save(fig, out_dir, "degradation.png", figures)
         lap("degradation")
 
     summary["figures"] = figures

@@ -26,7 +26,7 @@ from ..analysis.embedding import adjusted_rand_index, cluster, mds
 from ..analysis.similarity import METRICS, NetworkDistances, condition_states, network_distances
 from ..errors import PurernnError, ValidationError
 from ..evaluation import wilson_interval
-from ..figures import new_figure, save_png
+from ..figures import DPI, FORMATS, new_figure, save_figure
 from ..runs import RUN_JSON, load_run
 from .db import rows_for_study
 from .study import STUDY_FILE, format_value, load_study
@@ -206,11 +206,12 @@ def _axis_values(rows, key):
     return vals
 
 
-def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_cols: int = 4):
+def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_cols: int = 4, dpi: int = DPI):
     """One panel per condition: the eigenvalues of all its realizations overlaid.
 
-    Each ``figure_*`` function writes a PNG to `path` and returns the path, or returns
-    None (writing nothing) when the rows hold no data for that figure.
+    Each ``figure_*`` function writes the figure to `path` (PNG, PDF or SVG by its suffix, at
+    `dpi`) and returns the path, or returns None (writing nothing) when the rows hold no
+    data for that figure.
     """
     groups = {lab: [r for r in rs if r["status"] == "done" and r.get(key)]
               for lab, rs in group_rows(rows).items()}
@@ -233,10 +234,10 @@ def figure_eigenvalue_clouds(rows, path: Path, *, key: str = "eigenvalues", max_
         ax.set_visible(False)
     fig.suptitle("eigenvalues of W_rec, " + ("trained" if key == "eigenvalues" else "initial")
                  + "; all realizations overlaid (stars: dominant)", fontsize=8)
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=dpi)
 
 
-def figure_class_counts(rows, path: Path):
+def figure_class_counts(rows, path: Path, *, dpi: int = DPI):
     """Dominant-eigenvalue classes of the done realizations, counted per condition."""
     counts = {}
     for lab, rs in group_rows(rows).items():
@@ -250,10 +251,10 @@ def figure_class_counts(rows, path: Path):
         return None
     fig = new_figure((max(4.0, 0.6 * len(counts) + 2.0), 3.6))
     plots.plot_class_counts(counts, fig.subplots())
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=dpi)
 
 
-def figure_metric_vs(rows, path: Path, axis: str, *, metric: str = "bulk_radius", xlabel=None):
+def figure_metric_vs(rows, path: Path, axis: str, *, metric: str = "bulk_radius", xlabel=None, dpi: int = DPI):
     """`metric` of each done realization against grid axis `axis`, grouped by the other
     axes (``dale = none`` is left out of a plot against dale)."""
     done = [r for r in rows if r["status"] == "done" and r.get(metric) is not None]
@@ -277,7 +278,7 @@ def figure_metric_vs(rows, path: Path, axis: str, *, metric: str = "bulk_radius"
     plots.plot_metric_by_group(groups, fig.subplots(), xlabel=xlabel or axis,
                                ylabel=metric.replace("_", " "), reference=1.0 if "radius" in metric else None,
                                log_x=(axis == "n_rec"))
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=dpi)
 
 
 def degradation_curves(rows) -> dict:
@@ -297,14 +298,14 @@ def degradation_curves(rows) -> dict:
     return curves
 
 
-def figure_degradation(rows, path: Path):
+def figure_degradation(rows, path: Path, *, dpi: int = DPI):
     """Accuracy against the fraction removed, one curve per condition (mean over runs)."""
     curves = degradation_curves(rows)
     if not curves:
         return None
     fig = new_figure((4.8, 3.6))
     plots.plot_degradation_by_condition(curves, fig.subplots())
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=dpi)
 
 
 #: The distance section: every network of a task sees the same `DISTANCE_TRIALS` trials
@@ -409,7 +410,7 @@ DISTANCE_HEADER = ["task", "distance", "networks", "mean, same class", "mean, ot
                     "cluster members by dominant class", "ARI clusters vs classes"]
 
 
-def figure_distances(group: DistanceGroup, path: Path):
+def figure_distances(group: DistanceGroup, path: Path, *, dpi: int = DPI):
     """The distance matrices of one task (top) and their MDS embeddings (bottom), coloured
     by dominant-eigenvalue class, markers by cluster."""
     classes = [r["dominant_class"] for r in group.rows]
@@ -422,11 +423,11 @@ def figure_distances(group: DistanceGroup, path: Path):
                              clusters=group.clusters[m].labels, title=f"MDS of {_METRIC_NAMES[m]}")
     fig.suptitle(f"{group.task}: {len(group.rows)} trained networks, activity on the same "
                  f"{DISTANCE_TRIALS} trials", fontsize=8)
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=dpi)
 
 
 def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
-           distances: bool = True) -> StudyReport:
+           distances: bool = True, fig_format: str = "png", dpi: int = DPI) -> StudyReport:
     """Write the tables and figures of a study directory.
 
     Parameters
@@ -437,7 +438,12 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
     out : str or path-like, optional
         Default ``study_dir / "report"``.
     fmt : {"markdown", "text"}
+        Format of the tables.
     figures : bool
+    fig_format : {"png", "pdf", "svg"}
+        File format of the figures (their names below get this suffix).
+    dpi : int
+        Resolution of the figures (dots per inch).
     distances : bool
         Compare the trained networks of each task (:func:`network_distance_groups`;
         needs the run directories, cached in the report directory).
@@ -455,6 +461,7 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
     ``distances_<task>.json``) when the run directories are.
     """
     check_choice("fmt", fmt, ("markdown", "text"))
+    check_choice("fig_format", fig_format, FORMATS)
     study_dir = Path(study_dir)
     rows = rows_for_study(study_dir)
     out = Path(out) if out is not None else study_dir / REPORT_DIR
@@ -521,10 +528,11 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
             (figure_degradation, "degradation.png", {}),
         )
         for fn, fname, kw in jobs:
-            p = fn(rows, out / fname, **kw)
+            p = fn(rows, (out / fname).with_suffix("." + fig_format), dpi=dpi, **kw)
             if p is not None:
                 written.append(p)
-        written += [figure_distances(g, out / f"distances_{name}.png") for name, g in groups.items()]
+        written += [figure_distances(g, out / f"distances_{name}.{fig_format}", dpi=dpi)
+                    for name, g in groups.items()]
     logger.info("report of %s written to %s (%d figures)", study_dir, out, len(written))
     return StudyReport(out=out, text=text, tables={"conditions": table, "failed": failed},
                        figures=tuple(written))

@@ -1,0 +1,38 @@
+"""purernn.figures.save_figure: one saver for PNG, PDF and SVG, atomic, at a chosen resolution."""
+
+import pytest
+
+from purernn.errors import ValidationError
+from purernn.figures import new_figure, save_figure, save_png
+
+
+def _fig():
+    fig = new_figure((2.0, 1.5))
+    fig.subplots().plot([0, 1], [1, 0])
+    return fig
+
+
+@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG"), ("pdf", b"%PDF"), ("svg", b"<?xml")])
+def test_each_format_is_written_under_its_suffix(tmp_path, fmt, magic):
+    path = save_figure(_fig(), tmp_path / "sub" / "plot.png", fmt=fmt)
+    assert path == tmp_path / "sub" / f"plot.{fmt}" and path.read_bytes().startswith(magic)
+    assert save_figure(_fig(), tmp_path / f"again.{fmt}").read_bytes().startswith(magic)  # format from the suffix
+    if fmt != "png":  # no time stamp in vector files: the same figure is the same file
+        assert save_figure(_fig(), tmp_path / "twice", fmt=fmt).read_bytes() == \
+            save_figure(_fig(), tmp_path / "twice2", fmt=fmt).read_bytes()
+
+
+def test_resolution_and_bad_arguments(tmp_path):
+    import struct
+
+    def width(p):
+        return struct.unpack(">I", p.read_bytes()[16:20])[0]
+
+    assert width(save_figure(_fig(), tmp_path / "a.png", dpi=100)) == 200
+    assert width(save_figure(_fig(), tmp_path / "b.png", dpi=50)) == 100
+    assert width(save_png(_fig(), tmp_path / "c", dpi=50)) == 100  # save_png: the path as given
+    with pytest.raises(ValidationError, match="`fmt`"):
+        save_figure(_fig(), tmp_path / "a.jpg")
+    with pytest.raises(ValidationError, match="`dpi`"):
+        save_figure(_fig(), tmp_path / "a.png", dpi=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c"]
