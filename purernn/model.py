@@ -276,8 +276,9 @@ class Network:
             ``normal``: W_rec ~ N(0, gain^2 / n_rec); ``orthogonal``: a Haar-random
             orthogonal matrix (``scipy.stats.ortho_group``) times gain; ``identity``:
             gain times I; an array: used as given, times gain. With `rank`, the draw of
-            U and V: ``normal``, i.i.d. N(0, gain^2) entries; ``orthogonal``, orthogonal
-            columns of norm ``gain sqrt(n_rec)``.
+            U and V: ``normal``, i.i.d. N(0, gain^2) entries; ``orthogonal``, W_rec is
+            gain times a Haar-random rotation of a random rank-dimensional subspace (its
+            nonzero eigenvalues have modulus gain; rank 1: the eigenvalue is gain).
         gain : float
             See above. Under Dale's law, the spectral radius of the initial W_rec.
         activation : {"tanh", "relu", "softplus", "sigmoid", "linear"}
@@ -321,11 +322,9 @@ class Network:
             cross-entropy loss (``TrainConfig(loss="cross_entropy")``).
         rank : int or None
             Parametrize ``W_rec = U V^T / n_rec`` by trained factors ``U, V (n_rec, rank)``
-            (Dubreuil, Valente et al. 2022, Nat. Neurosci. 25:783, train such rank-1 and
-            rank-2 networks); "W_rec" in `trainable` then stands for U and V. U and V are
-            drawn independently, so the rank nonzero eigenvalues of W_rec (those of
-            ``V^T U / n_rec``) start near ``gain^2 / sqrt(n_rec)``. Dale's law, masks and
-            no autapses are refused: they cannot be imposed on the product.
+            (Dubreuil, Valente et al. 2022, Nat. Neurosci. 25:783, train such networks);
+            "W_rec" in `trainable` then stands for U and V. Dale's law, masks and no
+            autapses are refused: they cannot be imposed on the product.
 
         Returns
         -------
@@ -526,19 +525,22 @@ def _orthogonal(rng, n: int) -> np.ndarray:
     return scipy.stats.ortho_group.rvs(n, random_state=rng)
 
 
-def _init_factors(cfg: NetworkConfig, rng) -> list:
-    """U, V (n_rec, rank) of a low-rank W_rec: i.i.d. N(0, gain^2) entries (the unit
-    variance Dubreuil, Valente et al. 2022 start from, for gain 1), or for "orthogonal"
-    orthogonal columns of norm gain sqrt(n_rec) (QR of a Gaussian draw with the signs of
-    R's diagonal divided out: Haar-distributed)."""
-    out = []
-    for _ in FACTOR_NAMES:
-        A = rng.standard_normal((cfg.n_rec, cfg.rank))
-        if cfg.init == "orthogonal":
-            Q, R = np.linalg.qr(A)
-            A = Q * np.where(np.diag(R) < 0, -1.0, 1.0) * np.sqrt(cfg.n_rec)
-        out.append(cfg.gain * A)
-    return out
+def _init_factors(cfg: NetworkConfig, rng) -> tuple:
+    """U, V (n_rec, rank) of a low-rank W_rec. "normal": independent N(0, gain^2) entries
+    (the unit variance of Dubreuil, Valente et al. 2022, for gain 1): W_rec's nonzero
+    eigenvalues (those of V^T U / n_rec) are then about gain^2 / sqrt(n_rec). "orthogonal":
+    W_rec = gain Q O Q^T, a Haar rotation O (det +1, so rank 1 starts at +gain, not at an
+    alternating -gain) of a random subspace Q (QR of a Gaussian draw, R's signs divided out)."""
+    n, r = cfg.n_rec, cfg.rank
+    A = rng.standard_normal((n, r))
+    if cfg.init == "normal":
+        return cfg.gain * A, cfg.gain * rng.standard_normal((n, r))
+    Q, R = np.linalg.qr(A)
+    Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+    O = _orthogonal(rng, r)
+    O[:, 0] *= np.sign(np.linalg.det(O))  # a rotation: Haar on SO(r)
+    scale = np.sqrt(cfg.gain * n)
+    return scale * Q, scale * (Q @ O.T)
 
 
 def _connectivity_mask(cfg: NetworkConfig, user_mask, rng) -> np.ndarray | None:
