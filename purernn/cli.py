@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "Every option also goes in the --config TOML file under its "
                                     "name with underscores (n_rec = 100).")
     tg = tr.add_argument_group("task")
-    tg.add_argument("task", help="task name (see `purernn tasks`)")
+    tg.add_argument("task", nargs="?", help="task name (see `purernn tasks`)")
+    tg.add_argument("--neurogym", metavar="ENV_ID", help="train on a NeuroGym environment instead "
+                    "(e.g. PerceptualDecisionMaking-v0; --task-field passes its keywords, dt=20; "
+                    "needs neurogym; default: none)")
     tg.add_argument("--config", type=Path, metavar="FILE.toml",
                     help="TOML file with any option below (command-line options win over it) "
                          "and a [task] table of task fields (default: none)")
@@ -236,7 +239,12 @@ def _configs(args):
         task_fields = {**given.pop("task", {}), **parse_assignments(args.task_field)}
     except ValueError as err:
         raise CliError(f"--task-field: {err}") from err
-    task = pr.tasks.make(args.task, **task_fields)
+    if (args.task is None) == (args.neurogym is None):
+        raise CliError("give a task name or --neurogym ENV_ID (one of the two)")
+    if args.neurogym is not None:
+        task = pr.tasks.from_neurogym(args.neurogym, **task_fields)
+    else:
+        task = pr.tasks.make(args.task, **task_fields)
     net_kw = {o.name: given[o.name] for o in NETWORK if o.name in given}
     train_kw = {o.name: given[o.name] for o in TRAINING if o.name in given}
     if "n_epochs" in train_kw and "n_steps" in train_kw and "regime" not in train_kw:

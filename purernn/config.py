@@ -94,8 +94,13 @@ def stream_rng(seed: int, stream: str, *key: int) -> np.random.Generator:
     return np.random.default_rng(stream_seed(seed, stream, *key))
 
 
-#: TrainConfig fields added after the first release, with the default that to_dict omits.
-_LATER_FIELDS = {"loss": "mse"}
+#: TrainConfig fields added after the first release -> the value that reproduces what the
+#: first release did. to_dict omits a field that holds it (so run files and sweep point ids
+#: of configurations that behave as before stay what they were), and run files that lack
+#: a field are read with it (:meth:`TrainConfig.from_dict` with ``legacy=True``).
+_LATER_FIELDS = {"loss": "mse", "valid_balanced": False, "stop_rule": "mean"}
+#: Stop rules: the validation accuracy over all trials, or that of every condition.
+STOP_RULES = ("mean", "every_condition")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +142,13 @@ class TrainConfig:
         Also stop when the validation loss is at or below this value.
     patience : int
         A stop rule must hold on this many consecutive evaluations.
+    valid_balanced : bool
+        Draw the validation set with every condition of the task equally often
+        (:func:`purernn.conditions.balanced_sample`) rather than as one plain sample.
+    stop_rule : {"mean", "every_condition"}
+        The criterion must hold for the accuracy over all validation trials, or for the
+        accuracy of every condition (its minimum, as Yang et al. 2019 stop on their worst
+        task).
     keep_best : bool
         Return the parameters of the best evaluation (highest validation accuracy, ties
         broken by lower loss) rather than the last ones.
@@ -166,6 +178,8 @@ class TrainConfig:
     target_accuracy: float | None = None
     loss_threshold: float | None = None
     patience: int = 1
+    valid_balanced: bool = True
+    stop_rule: str = "mean"
     keep_best: bool = True
     checkpoint_every: int = 200
     seed: int | None = None
@@ -173,6 +187,7 @@ class TrainConfig:
     def __post_init__(self):
         check_choice("regime", self.regime, REGIMES)
         check_choice("loss", self.loss, LOSSES)
+        check_choice("stop_rule", self.stop_rule, STOP_RULES)
         for name in ("n_steps", "n_samples", "n_epochs", "batch_size", "n_valid", "eval_every",
                      "patience", "checkpoint_every"):
             object.__setattr__(self, name, check_int(name, getattr(self, name), lo=1))
@@ -184,7 +199,7 @@ class TrainConfig:
             object.__setattr__(self, "clip_norm", float(self.clip_norm))
         check_number("l2_weights", self.l2_weights, lo=0.0)
         check_number("l2_rates", self.l2_rates, lo=0.0)
-        for name in ("stop_at_criterion", "keep_best"):
+        for name in ("stop_at_criterion", "keep_best", "valid_balanced"):
             if not isinstance(getattr(self, name), bool):
                 fail(name, "True or False", getattr(self, name))
         if self.target_accuracy is not None:
@@ -218,12 +233,13 @@ class TrainConfig:
         """JSON- and TOML-friendly fields.
 
         Fields added after the first release (:data:`_LATER_FIELDS`) are left out while
-        they hold their default, so that the run files and the sweep point ids (hashes of
-        this dict) of configurations that do not use them stay what they were.
+        they hold the value that reproduces the first release, so that the run files and
+        the sweep point ids (hashes of this dict) of configurations that behave as before
+        stay what they were.
         """
         d = dataclasses.asdict(self)
-        for name, default in _LATER_FIELDS.items():
-            if d[name] == default:
+        for name, legacy in _LATER_FIELDS.items():
+            if d[name] == legacy:
                 del d[name]
         return d
 
@@ -232,12 +248,17 @@ class TrainConfig:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "TrainConfig":
-        """Inverse of :meth:`to_dict`; unknown keys are an error listing the valid ones.
+    def from_dict(cls, d: Mapping, *, legacy: bool = False) -> "TrainConfig":
+        """Inverse of :meth:`to_dict` (with ``legacy=True``); unknown keys are an error listing
+        the valid ones.
 
         The old spellings ``steps`` and ``epochs`` (:data:`RENAMED`) are accepted with a
-        DeprecationWarning.
+        DeprecationWarning. With `legacy` (reading a run file), a field of
+        :data:`_LATER_FIELDS` that is absent takes the value that reproduces the first
+        release instead of its default.
         """
+        if legacy:
+            d = {**_LATER_FIELDS, **d}
         valid = cls.field_names()
         if any(k in RENAMED for k in d):
             d = rename_deprecated(d)
@@ -248,7 +269,7 @@ class TrainConfig:
 
     def replace(self, **changes) -> "TrainConfig":
         """A copy with some fields changed (validated; unknown names listed)."""
-        return self.from_dict({**self.to_dict(), **changes})
+        return self.from_dict({**dataclasses.asdict(self), **changes})
 
 
 def target_accuracy(config: TrainConfig, task) -> float:

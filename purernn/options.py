@@ -102,6 +102,9 @@ TRAINING = (
     Option("loss_threshold", "float_or_none", None, "also stop when the validation loss is at or below "
            "this; 'none': no such stop"),
     Option("patience", "int", 1, "a stop rule must hold on this many evaluations in a row", preset=True),
+    Option("valid_balanced", "bool", True, "draw the validation set with every condition equally often"),
+    Option("stop_rule", "str", "mean", "the criterion must hold for the mean validation accuracy, or for "
+           "that of every condition", ("mean", "every_condition")),
     Option("keep_best", "bool", True, "return the best evaluated parameters rather than the last"),
     Option("stop_at_criterion", "bool", True, "stop when the validation accuracy reaches the criterion"),
     Option("checkpoint_every", "int", 200, "steps between checkpoints (Ctrl-C also saves one)"),

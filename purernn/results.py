@@ -58,7 +58,9 @@ class TrainResult:
     history : mapping of str -> ndarray
         ``loss (n_steps,)`` training-batch loss and ``grad_norm (n_steps,)`` per step;
         ``eval_step (n_evals,)``, ``val_loss (n_evals,)`` and ``val_accuracy (n_evals,)``
-        on the fixed validation set, every ``config.eval_every`` steps.
+        on the fixed validation set, every ``config.eval_every`` steps; for a task with
+        condition labels also ``valid_conditions (n_conditions,)`` and
+        ``val_accuracy_by_condition (n_evals, n_conditions)``.
     config : TrainConfig
         With the seed actually used.
     task : Task
@@ -172,6 +174,9 @@ class RunState:
         self.eval_step: list[int] = []
         self.val_loss: list[float] = []
         self.val_accuracy: list[float] = []
+        # accuracy of each validation condition per evaluation (labels in valid_conditions)
+        self.val_accuracy_by_condition: list[np.ndarray] = []
+        self.valid_conditions: np.ndarray | None = None
         self.best_params = net.variables
         self.best_step = 0
         self.best_accuracy = -1.0
@@ -188,8 +193,12 @@ class RunState:
         self.loss[k], self.grad_norm[k] = loss, grad_norm
         self.net, self.opt_state, self.step = net, opt_state, k + 1
 
-    def record_evaluation(self, val_loss: float, val_accuracy: float, holds: bool) -> None:
-        """Append a validation result; `holds` says whether a stop rule held on it."""
+    def record_evaluation(self, val_loss: float, val_accuracy: float, holds: bool,
+                          by_condition=None) -> None:
+        """Append a validation result; `holds` says whether a stop rule held on it;
+        `by_condition`: the accuracy of each condition of ``valid_conditions``."""
+        if by_condition is not None:
+            self.val_accuracy_by_condition.append(np.asarray(by_condition, dtype=np.float64))
         self.eval_step.append(self.step)
         self.val_loss.append(val_loss)
         self.val_accuracy.append(val_accuracy)
@@ -223,6 +232,7 @@ class RunState:
         out["eval_step"] = np.array(self.eval_step, dtype=np.int64)
         out["val_loss"] = np.array(self.val_loss, dtype=np.float64)
         out["val_accuracy"] = np.array(self.val_accuracy, dtype=np.float64)
+        out.update(self._by_condition_arrays())
         out["best_step"] = np.array(self.best_step, dtype=np.int64)
         out["best_accuracy"] = np.array(self.best_accuracy)
         out["best_loss"] = np.array(self.best_loss)
@@ -257,6 +267,11 @@ class RunState:
         state.val_loss = [float(v) for v in check_array("val_loss", arrays["val_loss"], shape=n_eval)]
         state.val_accuracy = [float(v) for v in check_array("val_accuracy", arrays["val_accuracy"],
                                                             shape=n_eval)]
+        if "valid_conditions" in arrays:  # checkpoints written before per-condition accuracy lack it
+            state.valid_conditions = np.asarray(arrays["valid_conditions"])
+            by = check_array("val_accuracy_by_condition", arrays["val_accuracy_by_condition"],
+                             shape=(None, state.valid_conditions.size))
+            state.val_accuracy_by_condition = list(by)
         state.best_step = int(arrays["best_step"])
         state.best_accuracy = float(arrays["best_accuracy"])
         state.best_loss = float(arrays["best_loss"])
@@ -266,6 +281,15 @@ class RunState:
 
     # -- results ----------------------------------------------------------------------
 
+    def _by_condition_arrays(self) -> dict:
+        """``valid_conditions (n_conditions,)`` and ``val_accuracy_by_condition (n_evals,
+        n_conditions)``, when the validation set has condition labels."""
+        if self.valid_conditions is None:
+            return {}
+        n = self.valid_conditions.size
+        by = np.array(self.val_accuracy_by_condition, dtype=np.float64).reshape(-1, n)
+        return {"valid_conditions": np.asarray(self.valid_conditions), "val_accuracy_by_condition": by}
+
     def history(self) -> Mapping:
         """Read-only per-step and per-evaluation arrays (see :class:`TrainResult`)."""
         h = {
@@ -274,6 +298,7 @@ class RunState:
             "eval_step": np.array(self.eval_step, dtype=np.int64),
             "val_loss": np.array(self.val_loss, dtype=np.float64),
             "val_accuracy": np.array(self.val_accuracy, dtype=np.float64),
+            **self._by_condition_arrays(),
         }
         for a in h.values():
             a.flags.writeable = False

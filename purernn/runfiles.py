@@ -205,7 +205,7 @@ def read_configs(path: Path, meta: dict, task=None):
     except TaskSpecError as err:
         raise bad(file, f"entry 'task' is not a valid task ({err})") from err
     try:
-        config = TrainConfig.from_dict(meta["train"])
+        config = TrainConfig.from_dict(meta["train"], legacy=True)
     except (TypeError, ValidationError) as err:
         raise bad(file, f"entry 'train' is not a valid TrainConfig ({err})") from err
     if config.seed is None:

@@ -271,7 +271,7 @@ class RunWriter:
         net_config = NetworkConfig(**new["network"])
         task_kw = dict(new["task"])
         task = tasks.make(task_kw.pop("name"), **task_kw)
-        config = TrainConfig.from_dict(new["train"])
+        config = TrainConfig.from_dict(new["train"], legacy=True)
         try:  # the checkpoint must fit the new configuration (shapes, dtype, step <= n_steps)
             RunState.from_arrays(state.to_arrays(), net_config, task, config)
         except ValidationError as err:

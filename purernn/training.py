@@ -20,11 +20,13 @@ import numpy as np
 
 from ._validate import check_number, check_task, fail
 from .config import TrainConfig, resolve_seed, stream_rng, target_accuracy
-from .errors import ConvergenceError
+from .errors import ConvergenceError, ValidationError
 from .evaluation import batch_metrics
 from .losses import _loss_and_grad, check_targets
 from .model import Network
 from .optim import Adam, AdamState
+from .conditions import accuracy_by_condition, balanced_sample
+from .outputs import check_output_loss
 from .results import RunState, StepEvent, TrainResult
 from .runs import RunWriter, load_run
 from .simulation import check_h0, check_inputs, check_noise
@@ -57,7 +59,7 @@ class StepResult:
 
 
 def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=None, noise=None,
-               h0=None, l2_weights: float = 0.0, l2_rates: float = 0.0) -> StepResult:
+               h0=None, l2_weights: float = 0.0, l2_rates: float = 0.0, loss: str = "mse") -> StepResult:
     """One step: forward, BPTT, Adam on the trainable parameters, constraint projection.
 
     Parameters
@@ -71,7 +73,7 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
         From ``optimizer.init(net.variables)`` or a previous step.
     rng : numpy.random.Generator, int or None
         Draws the recurrent noise when ``net.config.sigma_rec > 0``.
-    noise, h0, l2_weights, l2_rates
+    noise, h0, l2_weights, l2_rates, loss
         As in :func:`purernn.loss_and_grad`.
 
     Returns
@@ -97,7 +99,8 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
     l2_weights = check_number("l2_weights", l2_weights, lo=0.0)
     l2_rates = check_number("l2_rates", l2_rates, lo=0.0)
 
-    loss, grads = _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates)
+    check_output_loss(net.config.output, loss)
+    loss, grads = _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss)
     names = net.config.trainable
     params = {k: np.array(v) for k, v in net.variables.items()}  # writable copies (U, V of a low-rank net)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -120,7 +123,11 @@ class _Data:
         self.config = config
         self.seed = config.seed
         self.noisy = net.config.sigma_rec > 0
-        self.valid = task.sample(config.n_valid, stream_rng(self.seed, "valid"))
+        valid_rng = stream_rng(self.seed, "valid")
+        self.valid = (balanced_sample(task, config.n_valid, valid_rng) if config.valid_balanced
+                      else task.sample(config.n_valid, valid_rng))
+        labels = self.valid.info.get("condition")
+        self.conditions = None if labels is None else np.unique(labels)
         self.train_set = None
         if config.regime == "fixed":
             self.train_set = task.sample(config.n_samples, stream_rng(self.seed, "data"))
@@ -142,11 +149,14 @@ class _Data:
         """Recurrent noise of step `k` (None for a noiseless network)."""
         return stream_rng(self.seed, "noise", k) if self.noisy else None
 
-    def validate(self, net: Network) -> tuple[float, float]:
+    def validate(self, net: Network) -> tuple[float, float, np.ndarray | None]:
         """(loss, accuracy) on the fixed validation set, with a fixed noise realization."""
         noise = stream_rng(self.seed, "valid", 1) if self.noisy else None
-        loss, correct = batch_metrics(net, self.task, self.valid, noise)
-        return loss, float(np.mean(correct))
+        loss, correct = batch_metrics(net, self.task, self.valid, noise, self.config.loss)
+        by_condition = None
+        if self.conditions is not None:
+            by_condition = accuracy_by_condition(correct, self.valid)[1]  # (n_conditions,)
+        return loss, float(np.mean(correct)), by_condition
 
 
 class _SigintFlag:
@@ -183,6 +193,17 @@ def _check_train_args(net, task, config):
     if not isinstance(config, TrainConfig):
         fail("config", "a purernn.TrainConfig", type(config).__name__)
     check_task(task, net=net)
+    check_output_loss(net.config.output, config.loss)
+
+
+def _check_state(state, net: Network) -> AdamState:
+    """A copy of `state`, checked against the parameters of `net`."""
+    if not isinstance(state, AdamState):
+        fail("state", "a purernn.AdamState (e.g. result.optimizer_state)", type(state).__name__)
+    try:
+        return AdamState.from_arrays(state.to_arrays(), net.variables)
+    except ValidationError as err:
+        raise ValidationError(f"`state` does not fit the network: {err}") from err
 
 
 def _check_callbacks(callbacks) -> list:
@@ -194,7 +215,8 @@ def _check_callbacks(callbacks) -> list:
 
 
 def train(net: Network, task, config: TrainConfig | None = None, *, progress: bool = True,
-          callbacks=None, run_dir=None, overwrite: bool = False) -> TrainResult:
+          callbacks=None, run_dir=None, overwrite: bool = False,
+          state: AdamState | None = None) -> TrainResult:
     """Train `net` on `task` with Adam; optionally into a run directory.
 
     Parameters
@@ -215,6 +237,11 @@ def train(net: Network, task, config: TrainConfig | None = None, *, progress: bo
         and the run (:func:`purernn.save_run`) at the end.
     overwrite : bool
         Replace an existing run in `run_dir` (otherwise that is an error).
+    state : AdamState, optional
+        Adam's state to continue from (e.g. ``result.optimizer_state`` of an earlier
+        call), with its step count and moments; default: a fresh state. Only the
+        optimizer continues: the batches of this call are drawn from step 0 of its own
+        seed's streams.
 
     Returns
     -------
@@ -244,16 +271,19 @@ def train(net: Network, task, config: TrainConfig | None = None, *, progress: bo
     _check_train_args(net, task, config)
     callbacks = _check_callbacks(callbacks)
     config = resolve_seed(config)
+    run_state = RunState(net, net, task, config)
+    if state is not None:
+        run_state.opt_state = _check_state(state, net)
     if run_dir is None:
-        return _Loop(RunState(net, net, task, config), None, callbacks).run(progress)
+        return _Loop(run_state, None, callbacks).run(progress)
     writer = RunWriter.create(run_dir, net, task, config, overwrite=overwrite)  # takes its lock
     try:
-        return _Loop(RunState(net, net, task, config), writer, callbacks).run(progress)
+        return _Loop(run_state, writer, callbacks).run(progress)
     finally:
         writer.close()
 
 
-def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
+def resume(path, *, progress: bool = True, callbacks=None, task=None) -> TrainResult:
     """Continue an interrupted run from its checkpoint, in place.
 
     The final parameters are bitwise equal to those of an uninterrupted run with the
@@ -269,6 +299,9 @@ def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
     progress : bool
     callbacks : sequence of callables, optional
         As in :func:`train`.
+    task : Task, optional
+        The run's task, for one that ``run.json`` cannot rebuild (see
+        :func:`purernn.load_run`).
 
     Returns
     -------
@@ -276,10 +309,10 @@ def resume(path, *, progress: bool = True, callbacks=None) -> TrainResult:
         For a run that is already complete, the saved result (nothing is trained).
     """
     callbacks = _check_callbacks(callbacks)
-    opened = RunWriter.open(path)
+    opened = RunWriter.open(path, task)
     if opened is None:
         logger.info("%s is already complete; nothing to resume", path)
-        return load_run(path)
+        return load_run(path, task=task)
     state, writer = opened  # the writer holds the run directory's lock
     try:
         logger.info("resuming %s at step %d of %d", path, state.step, state.config.total_steps)
@@ -297,6 +330,8 @@ class _Loop:
         self.callbacks = callbacks
         self.config = state.config
         self.data = _Data(state.task, state.config, state.net)
+        if state.valid_conditions is None and not state.eval_step:  # not for a checkpoint of
+            state.valid_conditions = self.data.conditions  # a version without per-condition accuracy
         self.optimizer = state.config.optimizer
         self.target = target_accuracy(state.config, state.task)
         self.stop = False
@@ -336,7 +371,7 @@ class _Loop:
         try:
             res = train_step(state.net, self.data.batch(k), self.optimizer, state.opt_state,
                              rng=self.data.noise_rng(k), l2_weights=cfg.l2_weights,
-                             l2_rates=cfg.l2_rates)
+                             l2_rates=cfg.l2_rates, loss=cfg.loss)
         except ConvergenceError as err:
             state.wall_time = wall_before + time.perf_counter() - start
             raise self.diverged(err) from err
@@ -364,10 +399,14 @@ class _Loop:
     def evaluate(self) -> tuple[float, float]:
         """Validate the current network and record it; returns (loss, accuracy)."""
         state, cfg = self.state, self.config
-        v_loss, v_acc = self.data.validate(state.net)
-        holds = (cfg.stop_at_criterion and v_acc >= self.target) or (
+        v_loss, v_acc, by_condition = self.data.validate(state.net)
+        judged = v_acc
+        if cfg.stop_rule == "every_condition" and by_condition is not None:
+            judged = float(np.min(by_condition))  # the worst condition
+        holds = (cfg.stop_at_criterion and judged >= self.target) or (
             cfg.loss_threshold is not None and v_loss <= cfg.loss_threshold)
-        state.record_evaluation(v_loss, v_acc, holds)
+        state.record_evaluation(v_loss, v_acc, holds,
+                                by_condition if state.valid_conditions is not None else None)
         logger.info("%s step %d/%d: val_loss %.4g, val_accuracy %.3f", state.task.name, state.step,
                     cfg.total_steps, v_loss, v_acc)
         return v_loss, v_acc

@@ -65,3 +65,18 @@ def test_tutorial_code_blocks_run(tmp_path):
     assert shown and shown <= set(figures)
     assert ns["fps"].h.shape[1] == ns["ff"].net.n_rec
     assert 0.0 <= ns["ff_eval"].accuracy <= 1.0
+
+
+def test_custom_task_page_runs(tmp_path, monkeypatch):
+    """The worked example of docs/custom_tasks.md (fewer steps), and its load/resume block."""
+    text = (ROOT / "docs" / "custom_tasks.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    example = next(b for b in blocks if "class PulseOrder" in b)
+    assert "n_steps=600" in example
+    monkeypatch.chdir(tmp_path)
+    ns = {"__name__": "__main__"}
+    exec(example.replace("n_steps=600", "n_steps=30"), ns)
+    meta = __import__("json").loads((tmp_path / "runs" / "pulse_order" / "run.json").read_text())
+    assert meta["task"]["factory"] == "__main__:PulseOrder"
+    exec(next(b for b in blocks if "pr.load_run(\"runs/pulse_order\"" in b), ns)
+    assert ns["result"].task.name == "pulse_order" and ns["result"].n_steps == 30

@@ -263,3 +263,80 @@ def test_running_out_of_steps_below_criterion_warns_with_a_hint(caplog):
         pr.train(tiny_net(task), task, tiny_config(n_steps=2, eval_every=1, stop_at_criterion=False),
                  progress=False)
     assert "below the criterion" not in caplog.text  # no criterion asked for, no warning
+
+
+# -- continuing from a given optimizer state ---------------------------------------------
+
+
+def test_train_continues_from_a_given_adam_state():
+    task = tiny_task("xor")
+    cfg = tiny_config(n_steps=10, eval_every=5, stop_at_criterion=False, keep_best=False)
+    first = pr.train(tiny_net(task), task, cfg, progress=False)
+    state = first.optimizer_state
+    assert state.t == 10
+    second = pr.train(first.net, task, cfg.replace(n_steps=4, eval_every=2), progress=False, state=state)
+    # the same four steps by hand: the batches of this call, Adam from the given state
+    data = _Data(task, cfg.replace(n_steps=4, eval_every=2), first.net)
+    net, s = first.net, state
+    for k in range(4):
+        res = pr.train_step(net, data.batch(k), cfg.optimizer, s, rng=data.noise_rng(k))
+        net, s = res.net, res.state
+    assert second.optimizer_state.t == 14
+    for k, v in net.params.items():
+        assert np.array_equal(second.net.params[k], v), k
+    # a fresh state gives a different network: the state was really used
+    fresh = pr.train(first.net, task, cfg.replace(n_steps=4, eval_every=2), progress=False)
+    assert not np.array_equal(fresh.net.params["W_rec"], second.net.params["W_rec"])
+    with pytest.raises(pr.ValidationError, match="`state`"):
+        pr.train(first.net, task, cfg, progress=False, state="adam")
+    other = pr.Network.create(task.n_in, 7, task.n_out, seed=0)
+    with pytest.raises(pr.ValidationError, match="`state` does not fit"):
+        pr.train(other, task, cfg, progress=False, state=state)
+
+
+# -- validation by condition ---------------------------------------------------------------
+
+
+def test_validation_is_balanced_and_accuracy_is_recorded_per_condition(tmp_path):
+    task = tiny_task("xor")
+    cfg = tiny_config(n_steps=20, eval_every=10, stop_at_criterion=False)
+    data = _Data(task, cfg, tiny_net(task))
+    _, counts = np.unique(data.valid.info["condition"], return_counts=True)
+    assert counts.size == 4 and counts.max() - counts.min() <= 1  # 200 = 4 x 50
+    r = pr.train(tiny_net(task), task, cfg, progress=False, run_dir=tmp_path / "run")
+    by = r.history["val_accuracy_by_condition"]
+    assert by.shape == (len(r.history["eval_step"]), 4)
+    np.testing.assert_array_equal(r.history["valid_conditions"], [0, 1, 2, 3])
+    # balanced: the mean of the conditions is the overall accuracy
+    np.testing.assert_allclose(by.mean(axis=1), r.history["val_accuracy"])
+    loaded = pr.load_run(tmp_path / "run")
+    np.testing.assert_array_equal(loaded.history["val_accuracy_by_condition"], by)
+    plain = _Data(task, cfg.replace(valid_balanced=False), tiny_net(task))
+    assert not np.array_equal(plain.valid.x, data.valid.x)
+
+
+def test_stop_rule_every_condition_waits_for_the_worst_condition():
+    task = tiny_task("xor")
+    cfg = tiny_config(n_steps=400, eval_every=10, target_accuracy=0.9)
+    mean = pr.train(tiny_net(task), task, cfg, progress=False)
+    worst = pr.train(tiny_net(task), task, cfg.replace(stop_rule="every_condition"), progress=False)
+    by = worst.history["val_accuracy_by_condition"]
+    assert worst.stop_reason == "criterion" and by[-1].min() >= 0.9
+    # the mean rule stopped at the first evaluation whose mean reached 0.9
+    k = list(mean.history["eval_step"]).index(mean.n_steps)
+    assert mean.history["val_accuracy"][k] >= 0.9
+    first_all = next(i for i, row in enumerate(by) if row.min() >= 0.9)
+    assert worst.history["eval_step"][first_all] == worst.n_steps >= mean.n_steps
+    with pytest.raises(pr.ValidationError, match="`stop_rule`"):
+        TrainConfig(stop_rule="median")
+
+
+def test_run_files_without_the_new_fields_read_as_the_first_release():
+    cfg = TrainConfig(seed=1)
+    d = cfg.to_dict()
+    assert d["valid_balanced"] is True and "loss" not in d and "stop_rule" not in d
+    old = {k: v for k, v in d.items() if k != "valid_balanced"}  # what purernn 0.1 wrote
+    assert TrainConfig.from_dict(old, legacy=True).valid_balanced is False
+    assert TrainConfig.from_dict(old).valid_balanced is True
+    assert TrainConfig.from_dict(cfg.replace(valid_balanced=False).to_dict(), legacy=True) == \
+        cfg.replace(valid_balanced=False)

@@ -102,7 +102,7 @@ def _train_or_resume(run_dir: Path, config: dict) -> tuple:
         except RunFileError as err:
             logger.warning("%s: cannot resume (%s); training again", run_dir, err)
     task = _make_task(config)
-    cfg = TrainConfig.from_dict(config["train"])
+    cfg = TrainConfig.from_dict(config["train"], legacy=True)
     # config["network"] holds every keyword, so the presets only supply the init stream
     net = default_network(task, seed=cfg.seed, **config["network"])
     result = train(net, task, cfg, progress=False, run_dir=run_dir, overwrite=True)

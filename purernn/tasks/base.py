@@ -84,6 +84,9 @@ class Task:
     source: ClassVar[str] = ""
     #: preset name -> field values that differ from the defaults
     presets: ClassVar[dict] = {}
+    #: fields that add noise to the trials (set to 0 by :meth:`without_noise`); a task
+    #: whose stimulus is itself noise (``perceptual_dm_zero``) lists none
+    noise_fields: ClassVar[tuple] = ("noise_sigma",)
 
     preset: str = DEFAULT_PRESET  # where the field values came from (see from_preset)
     dt: float = 1.0  # ms per step, for plots
@@ -207,6 +210,12 @@ class Task:
                  f"Use pr.tasks.make({self.name!r}, preset={overrides['preset']!r}) instead.")
         return dataclasses.replace(self, **overrides)
 
+    def without_noise(self) -> "Task":
+        """The same task with its input (and target) noise switched off: trials that show
+        the task's structure, for figures. Scoring a network still uses the noisy task."""
+        fields = {f: 0.0 for f in self.noise_fields if f in self.field_names()}
+        return self.replace(**fields) if fields else self
+
     def condition_labels(self, batch: Batch) -> dict[int, str]:
         """A readable name for each condition present in `batch`: ``{condition: label}``.
 
@@ -225,9 +234,15 @@ class Task:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The task's name and fields, JSON-serializable."""
+        """The task's name and fields, JSON-serializable.
+
+        ``preset`` is left out when it is the default one, so that run files and sweep
+        point ids (hashes of this dict) of tasks that behave as before stay what they were.
+        """
         d = {"name": self.name}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if f.name == "preset" and v == DEFAULT_PRESET:
+                continue
             d[f.name] = list(v) if isinstance(v, tuple) else v
         return d

@@ -67,6 +67,10 @@ class NeuroGymTask:
 
     #: How run.json rebuilds the task (:mod:`purernn.taskspec`): from_neurogym(**to_dict()).
     factory = "purernn.tasks.neurogym:from_neurogym"
+    #: The recommended network and training (:func:`purernn.default_network`): a softmax
+    #: over the actions trained with cross-entropy, with the decision period weighted.
+    train_defaults = {"network": {"n_rec": 64, "output": "softmax"},
+                      "train": {"loss": "cross_entropy", "lr": 3e-3, "n_steps": 1500, "eval_every": 100}}
 
     def __init__(self, env, *, n_steps=None, target="onehot", criterion=0.8, tau=100.0, env_id=None,
                  make_kwargs=None, decision_weight=1.0):

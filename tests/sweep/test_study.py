@@ -27,10 +27,15 @@ def test_study_grid_expands_with_stable_ids():
 
 def test_point_ids_are_those_of_existing_study_directories():
     # ids written by earlier versions: a change here orphans every row and run
-    # directory of the studies already swept (a new sweep would train them all again)
-    study = parse_study(tiny_text())
+    # directory of the studies already swept (a new sweep would train them all again).
+    # A configuration that trains as purernn 0.1 did keeps its id: since the validation set
+    # is balanced by condition by default, that is `valid_balanced = false`.
+    old = tiny_text().replace("checkpoint_every = 10", "checkpoint_every = 10\nvalid_balanced = false")
+    study = parse_study(old)
     assert [p.point_id for p in study.points] == ["9ebf770847f5acf3", "8640b00492b61e60"]
     assert [p.label for p in study.points] == ["task=and, init=normal", "task=and, init=orthogonal"]
+    # the default (balanced validation) is another run, with ids of its own
+    assert [p.point_id for p in parse_study(tiny_text()).points] == ["b0a9f4924c4eb080", "173c263ac28acf1f"]
 
 
 def test_points_run_realization_by_realization():
