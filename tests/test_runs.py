@@ -131,7 +131,8 @@ def test_a_crash_while_saving_leaves_the_previous_run_intact(saved_run, monkeypa
     with pytest.raises(OSError, match="simulated"):
         pr.save_run(path, result, overwrite=True)
     monkeypatch.undo()
-    assert staged == ["params.npz", "history.npz"]
+    # params.npz, history.npz (or params-<hash>.npz ... when the bytes differ from the saved ones)
+    assert [n.partition(".")[0].partition("-")[0] for n in staged] == ["params", "history"]
     assert {p.name: p.read_bytes() for p in path.iterdir()} == before  # no temp files either
     _assert_same_params(pr.load_run(path).net, result.net)
 

@@ -49,7 +49,7 @@ def test_only_the_points_running_on_dead_workers_are_charged(tmp_path):
     attempt more each), the points waiting for a worker are not touched, nothing fails."""
     from purernn.sweep import run_point
 
-    study = write_study(tmp_path, n_seeds=3)  # 6 points
+    study = write_study(tmp_path, n_seeds=2)  # 4 points
     sweep(study, tmp_path / "plain", backend=InProcessBackend(), progress=False)
     killed = []
 
@@ -60,11 +60,11 @@ def test_only_the_points_running_on_dead_workers_are_charged(tmp_path):
         return run_point(spec)
 
     ids = [r["point_id"] for r in db_rows(tmp_path / "plain")]
-    victims = {ids[1], ids[4]}
+    victims = {ids[1], ids[2]}
     s = sweep(study, tmp_path / "killed", backend=InProcessPoolBackend(workers=2, max_crashes=2, worker_fn=fn),
               progress=False)
     assert sorted(killed) == sorted(victims)
-    assert (s.n_done, s.n_failed, s.n_pending, s.failed) == (6, 0, 0, ())
+    assert (s.n_done, s.n_failed, s.n_pending, s.failed) == (4, 0, 0, ())
     rows = db_rows(tmp_path / "killed")
     assert {r["point_id"]: r["attempts"] for r in rows} == {i: 2 if i in victims else 1 for i in ids}
     assert comparable([{**r, "attempts": 1} for r in rows]) == comparable(db_rows(tmp_path / "plain"))
