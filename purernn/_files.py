@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import hashlib
 import io
 import json
@@ -327,16 +328,35 @@ def _pid_alive(pid) -> bool:
     return True
 
 
+#: flock errors of file systems without it (some network file systems)
+_NO_FLOCK = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL}
+
+
 def _lock_flock(path: Path, wait: bool):
-    """(fd, None) with the lock held, or (None, holder info)."""
+    """(fd, None) with the lock held, (None, holder info), or None when the file system
+    does not support flock."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd, created = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666), True
+        except FileExistsError:
+            try:
+                fd, created = os.open(path, os.O_RDWR), False
+            except FileNotFoundError:
+                continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
             return None, holder
+        except OSError as err:
+            os.close(fd)
+            if err.errno not in _NO_FLOCK:
+                raise
+            if created:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            return None
         except BaseException:
             os.close(fd)
             raise
@@ -394,11 +414,13 @@ def exclusive_lock(path, *, wait: bool = False, on_held=None):
     -----
     With ``fcntl.flock`` (POSIX) the operating system releases the lock when its holder
     exits in any way, even killed, so a lock file left by a dead process is simply taken
-    over. Without fcntl the file is created with ``O_CREAT | O_EXCL`` and a lock of a
-    process that no longer runs on this host is removed.
+    over. Without fcntl (or on a file system without flock) the file is created with
+    ``O_CREAT | O_EXCL`` and a lock of a process that no longer runs on this host is
+    removed.
     """
     path = Path(path)
-    fd, holder = (_lock_flock if fcntl is not None else _lock_exclusive_create)(path, wait)
+    got = _lock_flock(path, wait) if fcntl is not None else None
+    fd, holder = got if got is not None else _lock_exclusive_create(path, wait)
     if fd is None:
         err = on_held(holder) if on_held is not None else None
         raise err or BlockingIOError(f"{str(path)!r} is locked by {describe_holder(holder)}")

@@ -224,6 +224,20 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path, whole, monkeypatc
         _train(path, overwrite=True)
 
 
+def test_a_file_system_without_flock_falls_back_to_exclusive_create(tmp_path, monkeypatch):
+    def no_flock(fd, operation):  # e.g. a network file system without a lock daemon
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(_files.fcntl, "flock", no_flock)
+    lock = tmp_path / ".lock"
+    with _files.exclusive_lock(lock):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        with pytest.raises(BlockingIOError, match=f"locked by pid {os.getpid()}"):
+            with _files.exclusive_lock(lock):
+                pass
+    assert not lock.exists()
+
+
 @pytest.mark.slow
 def test_two_train_commands_on_one_directory_save_one_run(tmp_path):
     args = [sys.executable, "-m", "purernn", "train", "xor", "--out", str(tmp_path / "run"), "--quiet",
