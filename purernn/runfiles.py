@@ -35,7 +35,7 @@ import numpy as np
 from ._files import sha256, to_jsonable, utc_now
 from .config import TrainConfig
 from .errors import RunFileError, ValidationError
-from .model import PARAM_NAMES, Network, NetworkConfig
+from .model import Network, NetworkConfig
 from .optim import AdamState
 from .results import RunState, TrainResult
 from .taskspec import TaskSpecError, task_from_json, task_to_json
@@ -280,6 +280,26 @@ def load_run(path, *, task=None) -> TrainResult:
         message names the file (and, for run.json, the entries).
     """
     path = Path(path)
+    for attempt in range(3):
+        seen = _stamp(path / RUN_JSON)
+        try:
+            return _load_run(path, task)
+        except RunFileError:
+            # a writer committed a newer run.json meanwhile (and deleted the files the
+            # one read here named): read the new one
+            if attempt == 2 or _stamp(path / RUN_JSON) == seen:
+                raise
+
+
+def _stamp(file: Path):
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _load_run(path: Path, task) -> TrainResult:
     meta = read_run_json(path)
     net_config, task, config = read_configs(path, meta, task)
     if meta["status"] != "complete":

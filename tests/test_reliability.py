@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import purernn as pr
-from purernn import _files, cli, runs
+from purernn import _files, cli, runfiles, runs
 from purernn.figures import new_figure, save_png
 from purernn.model import PARAM_NAMES
 from purernn.optim import Adam
@@ -152,6 +152,27 @@ def test_runs_of_purernn_0_1_0_still_load_and_resume(tmp_path, whole):
     assert pr.load_run(path).n_steps == 3  # the checkpoint saved at the interruption
     _same_run(pr.resume(path, progress=False), result)
     assert _leftovers(path) == []
+
+
+def test_a_reader_racing_a_save_reads_the_new_state(tmp_path, monkeypatch):
+    path = tmp_path / "run"
+    _interrupted(path)
+    real, raced = runfiles.load_state, []
+
+    def load_state(run_dir, meta, *args):  # a writer commits between run.json and the checkpoint
+        if not raced:
+            state, writer = runs.RunWriter.open(run_dir)
+            state.wall_time += 1.0  # other bytes: another file name
+            try:
+                writer.checkpoint(state, status="interrupted")  # the old checkpoint is deleted
+            finally:
+                writer.close()
+            raced.append(meta["files"])
+        return real(run_dir, meta, *args)
+
+    monkeypatch.setattr(runfiles, "load_state", load_state)
+    assert pr.load_run(path).n_steps == 3 and raced
+    assert list(runs.read_run_json(path)["files"]) != list(raced[0])
 
 
 @pytest.mark.slow
