@@ -473,7 +473,8 @@ def _add_sweep_parsers(sub) -> None:
                     help="HOST:PORT of a Dask scheduler, or 'local-dask' for a Dask cluster on "
                          "this machine; needs purernn[cluster] (default: a local process pool)")
     sw.add_argument("--retry-failed", action="store_true",
-                    help="run the points that failed before again (default: skip them)")
+                    help="also run the points that failed before (training error, or a worker that "
+                         "died twice on them), as the summary lists them (default: skip them)")
     sw.add_argument("--limit", type=int, default=None,
                     help="run at most this many points, in run order (default: all)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar with an ETA)")
