@@ -35,7 +35,7 @@ from .options import DEPRECATED_FLAGS, NETWORK, OPTIONS, PARSERS, TRAINING, help
 
 __all__ = ["main", "build_parser"]
 
-OTHER_KEYS = ("task",)  # the [task] table of a TOML file
+OTHER_KEYS = ("task", "preset")  # the [task] table of a TOML file, the task's preset
 FIGURE_FORMATS = ("png", "pdf", "svg")  # purernn.figures.FORMATS (not imported: matplotlib)
 
 
@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--task-field", action="append", default=[], metavar="NAME=VALUE",
                     help="set a field of the task, e.g. noise_sigma=0.05 (repeatable; default: "
                          "the task's defaults, see `purernn tasks TASK`)")
+    tg.add_argument("--preset", default=None, metavar="NAME",
+                    help="start the task's fields from a preset: 'jarne' reproduces C. Jarne's data "
+                         "generator (the --task-field values apply on top; default: 'default')")
     net = tr.add_argument_group("network (Network.create; defaults: the task's preset)")
     for option in NETWORK:
         _add_option(net, option)
@@ -132,12 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=None,
                     help="seed of the fresh trials (default: drawn at random and printed)")
     ev.add_argument("--json", action="store_true", help="print JSON (default: text)")
+    ev.add_argument("--psychometric", action="store_true",
+                    help="also the psychometric curve of a decision task: choices against the signed "
+                         "stimulus with Wilson intervals, and a logistic fit with 95%% intervals "
+                         "(default: no)")
 
     an = sub.add_parser("analyze", help="analysis report of a trained network",
                         description="Spectrum, weights, linearization, fixed points, activity and "
                                     "degradation of a network, as figures and summary.json.")
     an.add_argument("source", type=Path, help="run directory, or a Keras .h5/.hdf5 weight file")
     an.add_argument("--task", help="task name for a Keras file (enables the trial-based analyses; default: none)")
+    an.add_argument("--preset", default=None, metavar="NAME",
+                    help="preset of --task, e.g. 'jarne' for C. Jarne's published networks (default: 'default')")
+    an.add_argument("--quiet", action="store_true", help="no progress bars (default: one bar per stage)")
     an.add_argument("--quick", action="store_true", help="fewer trials and starting states (default: the full analysis)")
     an.add_argument("--out", type=Path, help="output directory (default: RUN_DIR, or the file's path without suffix)")
     _add_figure_options(an, "analysis")
@@ -241,10 +251,14 @@ def _configs(args):
         raise CliError(f"--task-field: {err}") from err
     if (args.task is None) == (args.neurogym is None):
         raise CliError("give a task name or --neurogym ENV_ID (one of the two)")
+    preset = args.preset or given.pop("preset", None) or task_fields.pop("preset", None) or "default"
+    task_fields.pop("preset", None)
     if args.neurogym is not None:
+        if preset != "default":
+            raise CliError("--preset is for purernn's own tasks, not --neurogym")
         task = pr.tasks.from_neurogym(args.neurogym, **task_fields)
     else:
-        task = pr.tasks.make(args.task, **task_fields)
+        task = pr.tasks.make(args.task, preset=preset, **task_fields)
     net_kw = {o.name: given[o.name] for o in NETWORK if o.name in given}
     train_kw = {o.name: given[o.name] for o in TRAINING if o.name in given}
     if "n_epochs" in train_kw and "n_steps" in train_kw and "regime" not in train_kw:
@@ -391,9 +405,19 @@ def _cmd_evaluate(args) -> int:
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**32)
     with _CompileNotice():
         ev = pr.evaluate(result.net, result.task, n_trials=args.n_trials, rng=seed)
+    psy = None
+    if args.psychometric:
+        from purernn.analysis.psychometric import has_psychometric, psychometric
+
+        if not has_psychometric(result.task):
+            raise CliError(f"--psychometric needs a decision task (perceptual_dm, perceptual_dm_zero, "
+                           f"context_dm); this run's is {result.task.name!r}")
+        psy = psychometric(result.net, result.task, n_trials=args.n_trials, rng=seed)
     if args.json:
         out = {"run": str(args.run_dir), "task": result.task.name, "trials_seed": seed,
                "criterion": result.target_accuracy, **ev.to_dict()}
+        if psy is not None:
+            out["psychometric"] = psy.to_dict()
         print(json.dumps(out, indent=1))
         return 0
     print(f"task {result.task.name}: accuracy {ev.accuracy:.4f} "
@@ -404,7 +428,22 @@ def _cmd_evaluate(args) -> int:
         print(f"  {'condition':<{width}}  trials  accuracy  95% CI")
         for c in ev.by_condition:
             print(f"  {c.name:<{width}}  {c.n_trials:>6}  {c.accuracy:8.4f}  {c.ci_low:.4f}-{c.ci_high:.4f}")
+    if psy is not None:
+        _print_psychometric(psy)
     return 0
+
+
+def _print_psychometric(psy) -> None:
+    """The psychometric table and fit of :func:`purernn.analysis.psychometric`."""
+    for c in psy.curves:
+        print(f"psychometric curve ({c.group}; {psy.variable}; {c.n_trials} trials):")
+        print(f"  {'stimulus':>10}  trials  P(choice +)  95% CI (Wilson)  accuracy")
+        for lv, n, p, lo, hi, acc in zip(c.levels, c.n, c.p, c.p_low, c.p_high, c.accuracy):
+            print(f"  {lv:>10.4g}  {n:>6}  {p:11.3f}  {lo:.3f}-{hi:.3f}      {acc:8.3f}")
+        sep = " (choices separated or all alike: fit with half-trial pseudo-counts)" if c.separated else ""
+        print(f"  {c.model} fit P(+) = F(a + b s): slope b = {c.slope:.4g} "
+              f"(95% CI {c.ci['slope'][0]:.4g} to {c.ci['slope'][1]:.4g}), bias -a/b = {c.threshold:.4g} "
+              f"(95% CI {c.ci['threshold'][0]:.4g} to {c.ci['threshold'][1]:.4g}){sep}")
 
 
 def _cmd_export(args) -> int:
@@ -444,13 +483,15 @@ def _cmd_analyze(args) -> int:
         from purernn.io import load_keras_h5
 
         net, net_before = load_keras_h5(src), None
-        task = pr.tasks.make(args.task) if args.task else None
+        if args.preset and not args.task:
+            raise CliError("--preset needs --task")
+        task = pr.tasks.make(args.task, preset=args.preset or "default") if args.task else None
         out = args.out or src.with_suffix("")
     out = Path(out)  # created by analyze_network once its arguments are checked
     with _CompileNotice():
         analyze_network(net, task, net_before=net_before, out_dir=out / "figures",
                         summary_path=out / "summary.json", quick=args.quick, fig_format=args.fig_format,
-                        dpi=args.dpi)
+                        dpi=args.dpi, label=src.name, progress=not args.quiet)
     print(f"analysis written to {out / 'figures'} and {out / 'summary.json'}")
     return 0
 

@@ -26,6 +26,8 @@ from .dimensionality import (
 from .diversity import DiversityTable, dominant_class_table, spectra
 from .embedding import MDS, Clustering, adjusted_rand_index, cluster, mds, silhouette
 from .fixed_points import FixedPoints, find_fixed_points, speed
+from .psychometric import Psychometric, PsychometricFit, fit_psychometric, has_psychometric, psychometric
+from .resting import RestingState, resting_state
 from .linearize import (
     FreeResponse,
     Linearization,
@@ -122,6 +124,13 @@ __all__ = [
     "WeightChange",
     "WeightStats",
     "find_fixed_points",
+    "resting_state",
+    "RestingState",
+    "psychometric",
+    "fit_psychometric",
+    "has_psychometric",
+    "Psychometric",
+    "PsychometricFit",
     "free_response",
     "henrici",
     "jacobian",

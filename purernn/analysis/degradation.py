@@ -11,10 +11,15 @@ from ..model import Network
 from ..simulation import check_noise, simulate
 from ._common import check_net
 
-__all__ = ["MODES", "Degradation", "degradation", "lesion"]
+__all__ = ["MODES", "FINE_FRACTIONS", "Degradation", "degradation", "lesion"]
 
 #: What :func:`degradation` removes.
 MODES = ("units", "connections")
+
+#: A grid where trained networks actually degrade: 0, 0.5, 1, 2, 5, 10, 20 and 50 % (the
+#: report's default; ``round(fraction * n)`` elements are removed, so the smallest
+#: fractions remove nothing from a small network).
+FINE_FRACTIONS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ def degradation(
     n_trials: int = 128,
     batch=None,
     rng=None,
+    progress: bool = False,
 ) -> Degradation:
     """Accuracy of `net` on `task` as a growing fraction of units or connections is removed.
 
@@ -130,6 +136,8 @@ def degradation(
     batch : purernn.tasks.Batch, optional
         The trials to use (default: ``task.sample(n_trials, rng)``).
     rng : numpy.random.Generator, int or None
+    progress : bool
+        Show a tqdm bar over the lesions.
 
     Returns
     -------
@@ -163,10 +171,18 @@ def degradation(
         z = simulate(n, batch.x, noise=noise).z
         return float(np.mean(task.score(z, batch)))
 
+    from tqdm.auto import tqdm
+
     baseline = accuracy(net)
     acc = np.empty((fr.size, n_draws))
-    for i, f in enumerate(fr):
-        for d in range(n_draws):
-            acc[i, d] = accuracy(lesion(net, float(f), mode=mode, rng=rng))
+    n_elements = net.n_rec if mode == "units" else int(np.count_nonzero(net.params["W_rec"]))
+    with tqdm(total=fr.size * n_draws, disable=not progress, leave=False, dynamic_ncols=True,
+              desc=f"degradation: {mode}", unit="lesion") as bar:
+        for i, f in enumerate(fr):
+            for d in range(n_draws):
+                # a lesion that removes nothing is the intact network (no draw is spent)
+                removes = int(round(float(f) * n_elements)) > 0
+                acc[i, d] = accuracy(lesion(net, float(f), mode=mode, rng=rng)) if removes else baseline
+                bar.update(1)
     return Degradation(mode=mode, fractions=fr, accuracy=acc, baseline=baseline,
                        n_trials=int(batch.x.shape[0]))

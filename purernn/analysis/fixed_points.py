@@ -1,19 +1,22 @@
 """Fixed points and slow points of the network dynamics (Sussillo & Barak 2013).
 
 Candidates are minima of the speed ``q(h) = 0.5 |F(h) - h|^2`` of the Euler map ``F``,
-found with SciPy from many starting states, polished with Newton's method on
-``F(h) - h = 0``, deduplicated, and classified by the eigenvalues of their Jacobian.
+reached from many starting states at once (batched Adam on q), polished with batched
+Newton steps on ``F(h) - h = 0`` with the closed-form Jacobian, deduplicated, and
+classified by the eigenvalues of their Jacobian.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-import warnings
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 
 from .._validate import as_generator, check_array, check_int, check_number
 from ..model import Network
@@ -198,32 +201,6 @@ def speed(net, h, x=None) -> np.ndarray:
     return 0.5 * np.sum(r * r, axis=-1)
 
 
-def _newton(sp: _Speed, h: np.ndarray, max_iter: int = 40) -> np.ndarray:
-    """Polish a root of r(h) = F(h) - h; each accepted step lowers |r| (halving if not)."""
-    r = sp.residual(h)
-    best = float(r @ r)
-    for _ in range(max_iter):
-        if best == 0.0:
-            break
-        try:
-            step = scipy.linalg.solve(sp.jac_residual(h), -r, check_finite=False)
-        except (np.linalg.LinAlgError, ValueError):
-            break
-        improved = False
-        t = 1.0
-        for _ in range(6):
-            h_new = h + t * step
-            r_new = sp.residual(h_new)
-            val = float(r_new @ r_new)
-            if val < best:
-                h, r, best, improved = h_new, r_new, val, True
-                break
-            t *= 0.5
-        if not improved:
-            break
-    return h
-
-
 def _initial_states(net: Network, x: np.ndarray, n_init: int, rng: np.random.Generator) -> np.ndarray:
     """Starting states: half random states sigma(a_0), a_0 ~ N(0, 1.5^2) (they cover the
     state space, so that the minimizer also reaches saddles and sources), half states on
@@ -240,23 +217,40 @@ def _initial_states(net: Network, x: np.ndarray, n_init: int, rng: np.random.Gen
 
 
 def _dedup(h: np.ndarray, q: np.ndarray, tol: float) -> np.ndarray:
-    """Indices of representatives: lowest q first, drop points within `tol` of a kept one."""
-    keep = []
+    """Indices of representatives: lowest q first, drop points within `tol` (max-norm) of
+    a kept one."""
+    keep: list = []
     for i in np.argsort(q, kind="stable"):
-        if all(np.max(np.abs(h[i] - h[j])) > tol for j in keep):
+        if not keep or np.min(np.max(np.abs(h[keep] - h[i]), axis=1)) > tol:
             keep.append(int(i))
     return np.array(keep, dtype=int)
 
 
+def _jacobians(sp: _Speed, h: np.ndarray) -> np.ndarray:
+    """Map Jacobians ``(1 - alpha) I + alpha diag(sigma'(a)) W_rec`` at each row of `h`,
+    shape (n_points, n_rec, n_rec)."""
+    _, ds = activation(sp.net, h @ sp.W.T + sp.c)
+    J = sp.alpha * ds[:, :, None] * sp.W[None, :, :]
+    idx = np.arange(sp.n)
+    J[:, idx, idx] += 1.0 - sp.alpha
+    return J
+
+
 def _classify(net: Network, sp: _Speed, h: np.ndarray, q: np.ndarray, x: np.ndarray,
-              n_init: int, slow=None) -> FixedPoints:
+              n_init: int, slow=None, bar=None) -> FixedPoints:
     n_fp, n = h.shape
     alpha = net.alpha
     eig = np.empty((n_fp, n), dtype=complex)
-    for i in range(n_fp):
-        J = sp.jac_residual(h[i]).copy()
-        J[np.diag_indices(n)] += 1.0  # the map Jacobian I + J_r
-        eig[i] = sort_eigenvalues(scipy.linalg.eigvals(J, check_finite=False))
+    chunk = max(1, min(_chunk(n), -(-n_fp // max(1, os.cpu_count() or 1))))
+
+    def eigs(i):
+        mu = np.linalg.eigvals(_jacobians(sp, h[i:i + chunk]))  # (chunk, n_rec), LAPACK geev on each
+        eig[i:i + chunk] = [sort_eigenvalues(m) for m in mu]
+        if bar is not None:
+            bar.update(mu.shape[0])
+
+    with _one_blas_thread():
+        _map(eigs, list(range(0, n_fp, chunk)))
     mod = np.abs(eig)
     n_unstable = np.sum(mod > 1.0 + _EDGE, axis=1)
     n_stable_dir = np.sum(mod < 1.0 - _EDGE, axis=1)
@@ -280,6 +274,153 @@ def _classify(net: Network, sp: _Speed, h: np.ndarray, q: np.ndarray, x: np.ndar
     )
 
 
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS limited to one thread (with threadpoolctl, when installed): the batched
+    solves and eigendecompositions run one thread per group of points instead, which
+    scales on 2 cores and does not collapse when other processes load them (two
+    OpenBLAS threads per 400 x 400 problem on a loaded machine ran 10-20 times slower)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _map(fn, items: list) -> list:
+    """``[fn(item) for item in items]`` on a thread per core (NumPy's LAPACK and BLAS
+    calls release the GIL)."""
+    n = max(1, min(os.cpu_count() or 1, len(items)))
+    if n == 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(n) as ex:
+        return list(ex.map(fn, items))
+
+
+def _groups(n_points: int) -> list:
+    """Row indices split into one group per core."""
+    return [g for g in np.array_split(np.arange(n_points), max(1, min(os.cpu_count() or 1, n_points))) if g.size]
+
+
+def _chunk(n: int, budget: float = 6.4e7) -> int:
+    """Points per batch of (n_rec, n_rec) matrices: about `budget` bytes of float64."""
+    return int(max(1, min(256, budget // (8.0 * n * n))))
+
+
+def _residuals(sp: _Speed, H: np.ndarray):
+    """r = F(h) - h and sigma'(a) for each row of H (n_points, n_rec)."""
+    s, ds = activation(sp.net, H @ sp.W.T + sp.c)
+    return sp.alpha * (s - H), ds
+
+
+def _descend(sp: _Speed, H: np.ndarray, n_iter: int, lr: float, tol_q: float, bar=None) -> np.ndarray:
+    """Batched Adam on q(h) for every row of H (Golub & Sussillo's FixedPointFinder does
+    the same), each row stopping once its q is below `tol_q`.
+
+    ``grad q = J_r^T r = alpha (W_rec^T (sigma'(a) * r) - r)``; in rows,
+    ``alpha ((ds * r) @ W_rec - r)``.
+    """
+    H = H.copy()
+    m = np.zeros_like(H)
+    v = np.zeros_like(H)
+    b1, b2, eps = 0.9, 0.999, 1e-12
+    active = np.ones(H.shape[0], dtype=bool)
+    for t in range(1, n_iter + 1):
+        if not active.any():
+            break
+        Ha = H[active]
+        r, ds = _residuals(sp, Ha)
+        q = 0.5 * np.sum(r * r, axis=1)
+        done = q <= tol_q
+        g = sp.alpha * ((ds * r) @ sp.W - r)  # (n_active, n_rec)
+        ma = b1 * m[active] + (1 - b1) * g
+        va = b2 * v[active] + (1 - b2) * g * g
+        step = lr * (ma / (1 - b1**t)) / (np.sqrt(va / (1 - b2**t)) + eps)
+        step[done] = 0.0
+        H[active] = Ha - step
+        m[active], v[active] = ma, va
+        idx = np.flatnonzero(active)
+        active[idx[done]] = False
+        if bar is not None:
+            bar.update(1)
+    return H
+
+
+def _newton_batch(sp: _Speed, H: np.ndarray, max_iter: int, tol_q: float, bar=None) -> np.ndarray:
+    """Newton's method on r(h) = F(h) - h = 0 for every row of H, in batches of linear
+    solves: ``h <- h - t J_r^{-1} r``, with t halved (up to 20 times) until |r| decreases;
+    a row stops when q <= tol_q or no step lowers |r| (a slow point or a far start)."""
+    H = H.copy()
+    n = sp.n
+    eye = np.eye(n)
+    r, _ = _residuals(sp, H)
+    q = 0.5 * np.sum(r * r, axis=1)
+    active = q > tol_q
+    chunk = _chunk(n)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        for k in range(0, idx.size, chunk):
+            rows = idx[k:k + chunk]
+            Hc, rc = H[rows], r[rows]
+            _, ds = activation(sp.net, Hc @ sp.W.T + sp.c)
+            Jr = sp.alpha * (ds[:, :, None] * sp.W[None] - eye)  # (chunk, n_rec, n_rec)
+            try:
+                step = -np.linalg.solve(Jr, rc[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:  # a singular J_r: least squares, row by row
+                step = np.stack([-np.linalg.lstsq(J, v, rcond=None)[0] for J, v in zip(Jr, rc)])
+            qc = q[rows]
+            accepted = np.zeros(rows.size, dtype=bool)
+            t = np.ones(rows.size)
+            for _ in range(21):
+                trial = Hc + t[:, None] * step
+                r_new, _ = _residuals(sp, trial)
+                q_new = 0.5 * np.sum(r_new * r_new, axis=1)
+                better = ~accepted & np.isfinite(q_new) & (q_new < qc)
+                H[rows[better]] = trial[better]
+                r[rows[better]] = r_new[better]
+                q[rows[better]] = q_new[better]
+                accepted |= better
+                if accepted.all():
+                    break
+                t[~accepted] *= 0.5
+            active[rows[~accepted]] = False  # stalled
+        active &= q > tol_q
+        if bar is not None:
+            bar.update(1)
+    return H
+
+
+def _polish_minimum(sp: _Speed, h: np.ndarray, max_iter: int = 50) -> np.ndarray:
+    """Newton's method on grad q = 0 with the exact Hessian (for a few slow points):
+    ``h <- h - t H_q^{-1} grad q``, t halved until q decreases."""
+    val = sp.q(h)
+    for _ in range(max_iter):
+        g = sp.grad(h)
+        if not np.any(g):
+            break
+        try:
+            step = -scipy.linalg.solve(sp.hess(h), g, assume_a="sym", check_finite=False)
+        except (np.linalg.LinAlgError, ValueError):
+            step = -g
+        if step @ g >= 0:  # not a descent direction (indefinite Hessian): gradient step
+            step = -g
+        t, improved = 1.0, False
+        for _ in range(30):
+            h_new = h + t * step
+            v_new = sp.q(h_new)
+            if v_new < val:
+                h, val, improved = h_new, v_new, True
+                break
+            t *= 0.5
+        if not improved:
+            break
+    return h
+
+
 def _order(h: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Deterministic order: by label-independent keys (rounded coordinates), so runs agree."""
     if h.shape[0] == 0:
@@ -300,7 +441,11 @@ def find_fixed_points(
     slow_tol: float = 1e-6,
     dedup_tol: float = 1e-6,
     slow_dedup_tol: float = 1e-2,
-    max_iter: int = 200,
+    max_iter: int = 50,
+    n_descent: int = 500,
+    lr: float = 1e-2,
+    max_slow: int = 32,
+    progress: bool = False,
 ) -> FixedPoints:
     """Find the fixed points (and slow points) of the network under a constant input.
 
@@ -315,7 +460,7 @@ def find_fixed_points(
         the free trajectories of the network under `x` that start there. At most
         `n_init` of the given states are drawn (without replacement).
     n_init : int
-        Number of minimizations.
+        Number of starting states.
     rng : numpy.random.Generator, int or None
         Draws the starting states and their noise.
     noise_scale : float
@@ -331,7 +476,15 @@ def find_fixed_points(
     slow_dedup_tol : float
         The same for slow points (minima of q on a slow manifold are not isolated).
     max_iter : int
-        Iterations of the minimizer per starting state.
+        Newton iterations per starting state (each a batch of linear solves).
+    n_descent : int
+        Adam iterations on q before Newton (0: Newton from the starting states).
+    lr : float
+        Adam's step size (in units of h).
+    max_slow : int
+        At most this many slow points (lowest q first) are polished and classified.
+    progress : bool
+        Show a tqdm bar per stage (descent, Newton, eigenvalues).
 
     Returns
     -------
@@ -342,18 +495,25 @@ def find_fixed_points(
     -----
     Sussillo & Barak (2013), "Opening the black box: low-dimensional dynamics in
     high-dimensional recurrent neural networks", Neural Comput. 25:626. With the Euler map
-    ``F(h) = (1 - alpha) h + alpha sigma(W_rec h + W_in x + b_rec)`` we minimize::
+    ``F(h) = (1 - alpha) h + alpha sigma(W_rec h + W_in x + b_rec)`` the speed is::
 
         q(h) = 0.5 |F(h) - h|^2 = 0.5 alpha^2 |sigma(a) - h|^2
 
-    with ``scipy.optimize.minimize(method="trust-exact")`` and the closed-form gradient
-    ``J_r^T r`` and Hessian ``J_r^T J_r + alpha W_rec^T diag(r sigma''(a)) W_rec``, where
-    ``r = F(h) - h`` and ``J_r = alpha (diag(sigma'(a)) W_rec - I)``. Each minimum is
-    then polished by Newton's method on ``r(h) = 0``, ``h <- h - J_r^{-1} r``, which
-    converges quadratically at a regular root (to machine precision) and stalls at a slow
-    point, where ``min q > 0``. Fixed points are labelled by the eigenvalues ``mu`` of the
-    map Jacobian ``I + J_r``; the continuous-time eigenvalues are ``(mu - 1) / alpha``.
+    Every start takes `n_descent` steps of Adam on q, all starts at once (one matrix
+    product per step for the batch), with the closed-form gradient ``J_r^T r``, where
+    ``r = F(h) - h`` and ``J_r = alpha (diag(sigma'(a)) W_rec - I)``. Then Newton's
+    method on ``r(h) = 0``, ``h <- h - J_r^{-1} r`` with the closed-form ``J_r`` and a
+    backtracking step, in batches of linear solves: it converges quadratically at a
+    regular root (to machine precision) and stalls at a slow point, where ``min q > 0``.
+    Slow points are polished by Newton on ``grad q = 0`` with the exact Hessian
+    ``J_r^T J_r + alpha W_rec^T diag(r sigma''(a)) W_rec``. Points are deduplicated
+    (max-norm) and labelled by the eigenvalues ``mu`` of the map Jacobian ``I + J_r``;
+    the continuous-time eigenvalues are ``(mu - 1) / alpha``. On the 400-unit 3-bit
+    flip-flop of C. Jarne's tutorial (256 starts) the search takes about a minute on
+    2 cores, most of it in the Newton solves and the eigenvalues.
     """
+    from tqdm.auto import tqdm
+
     net = check_net(net)
     x = check_const_input(net, x)
     n_init = check_int("n_init", n_init, lo=1)
@@ -364,6 +524,9 @@ def find_fixed_points(
     dedup_tol = check_number("dedup_tol", dedup_tol, lo=0.0)
     slow_dedup_tol = check_number("slow_dedup_tol", slow_dedup_tol, lo=0.0)
     max_iter = check_int("max_iter", max_iter, lo=1)
+    n_descent = check_int("n_descent", n_descent, lo=0)
+    lr = check_number("lr", lr, lo=0.0, lo_open=True)
+    max_slow = check_int("max_slow", max_slow, lo=0)
 
     if initial_states is None:
         pool = _initial_states(net, x, n_init, rng)
@@ -378,30 +541,42 @@ def find_fixed_points(
     starts = pool + noise_scale * rng.standard_normal(pool.shape)
 
     sp = _Speed(net, x)
-    found_h, found_q = [], []
-    with warnings.catch_warnings():
-        # trust-exact may warn about a failed model step; convergence is judged below.
-        warnings.simplefilter("ignore")
-        for h0 in starts:
-            res = scipy.optimize.minimize(sp.q, h0, jac=sp.grad, hess=sp.hess, method="trust-exact",
-                                          options={"maxiter": max_iter, "gtol": 1e-12})
-            h = _newton(sp, np.asarray(res.x, dtype=np.float64))
-            q = sp.q(h)
-            if np.isfinite(q) and q <= slow_tol:
-                found_h.append(h)
-                found_q.append(q)
-    h_all = np.array(found_h).reshape(-1, net.n_rec)
-    q_all = np.array(found_q)
+    bar = functools.partial(tqdm, disable=not progress, leave=False, dynamic_ncols=True)
+    groups = _groups(starts.shape[0])
+    with bar(total=n_descent * len(groups), desc="fixed points: descent", unit="step") as b1, \
+            bar(total=max_iter * len(groups), desc="fixed points: Newton", unit="iter") as b2:
+
+        def search(rows):  # one group of starts per core; the rows are independent
+            with np.errstate(over="ignore", invalid="ignore"):
+                return _newton_batch(sp, _descend(sp, starts[rows], n_descent, lr, tol_q, bar=b1), max_iter,
+                                     tol_q, bar=b2)
+
+        with _one_blas_thread():
+            H = np.concatenate(_map(search, groups), axis=0)
+    r, _ = _residuals(sp, H)
+    q_all = 0.5 * np.sum(r * r, axis=1)
+    ok = np.isfinite(q_all) & (q_all <= slow_tol) & np.all(np.isfinite(H), axis=1)
+    h_all, q_all = H[ok], q_all[ok]
     is_fp = q_all <= tol_q
-    parts = []
-    for sel, tol in ((is_fp, dedup_tol), (~is_fp, slow_dedup_tol)):
-        h_sel, q_sel = h_all[sel], q_all[sel]
-        keep = _dedup(h_sel, q_sel, tol)
-        h_sel, q_sel = h_sel[keep].reshape(-1, net.n_rec), q_sel[keep]
-        order = _order(h_sel, q_sel)
-        parts.append((h_sel[order], q_sel[order]))
-    slow = _classify(net, sp, *parts[1], x, starts.shape[0])
-    fps = _classify(net, sp, *parts[0], x, starts.shape[0], slow=slow)
+
+    h_fp, q_fp = h_all[is_fp], q_all[is_fp]
+    keep = _dedup(h_fp, q_fp, dedup_tol)
+    h_fp, q_fp = h_fp[keep].reshape(-1, net.n_rec), q_fp[keep]
+    h_sl, q_sl = h_all[~is_fp], q_all[~is_fp]
+    keep = _dedup(h_sl, q_sl, slow_dedup_tol)[:max_slow]
+    h_sl = np.array([_polish_minimum(sp, h) for h in h_sl[keep]]).reshape(-1, net.n_rec)
+    q_sl = np.array([sp.q(h) for h in h_sl])
+    if h_sl.shape[0]:  # polishing may reach a root, or two slow points may merge
+        sel = q_sl > tol_q
+        keep = _dedup(h_sl[sel], q_sl[sel], slow_dedup_tol)
+        h_sl, q_sl = h_sl[sel][keep], q_sl[sel][keep]
+    o = _order(h_fp, q_fp)
+    h_fp, q_fp = h_fp[o], q_fp[o]
+    o = _order(h_sl, q_sl)
+    h_sl, q_sl = h_sl[o], q_sl[o]
+    with bar(total=h_fp.shape[0] + h_sl.shape[0], desc="fixed points: eigenvalues", unit="point") as b:
+        slow = _classify(net, sp, h_sl, q_sl, x, starts.shape[0], bar=b)
+        fps = _classify(net, sp, h_fp, q_fp, x, starts.shape[0], slow=slow, bar=b)
     logger.info("fixed points: %d from %d starts (%s), %d slow points", fps.n_fp, starts.shape[0],
                 ", ".join(f"{fps.labels.count(k)} {k}" for k in ("stable", "saddle", "unstable", "marginal")),
                 slow.n_fp)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from .._validate import as_generator, check_choice, check_int, check_number
+from .._validate import as_generator, check_array, check_choice, check_int, check_number
 from ..model import Network
 from ..simulation import simulate
 from ._common import activation, check_const_input, check_net, check_state, complex_to_json
@@ -182,7 +182,7 @@ class Linearization:
         }
 
 
-def linearize(net, h=None, x=None, *, by: str = "real") -> Linearization:
+def linearize(net, h=None, x=None, *, by: str = "real", eigenvalues=None) -> Linearization:
     """Linearize the network at state `h` under constant input `x`; eigenmodes and frequencies.
 
     Parameters
@@ -202,6 +202,9 @@ def linearize(net, h=None, x=None, *, by: str = "real") -> Linearization:
         the fastest-decaying mode of the ODE. On a trained ``oscillation`` network (50
         units, alpha = 1), "real" predicts a period of 34.3 steps against 34.7 measured
         in its output, "modulus" a period-2 mode.
+    eigenvalues : array_like of complex, shape (n_rec,), optional
+        The eigenvalues of the map Jacobian at `h` when they are already known (e.g.
+        ``fps.eigenvalues[i]`` of a fixed point), to skip the eigendecomposition.
 
     Returns
     -------
@@ -221,7 +224,11 @@ def linearize(net, h=None, x=None, *, by: str = "real") -> Linearization:
     h = check_state(net, h)
     x = check_const_input(net, x)
     J = jacobian(net, h, x, kind="map")
-    mu = sort_eigenvalues(scipy.linalg.eigvals(J))
+    if eigenvalues is None:
+        mu = sort_eigenvalues(scipy.linalg.eigvals(J))
+    else:
+        mu = sort_eigenvalues(check_array("eigenvalues", eigenvalues, shape=(net.n_rec,), names=("n_rec",),
+                                          dtype=complex))
     alpha = net.alpha
     lam = (mu - 1.0) / alpha
     freq, small = mode_frequency(mu)

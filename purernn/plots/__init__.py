@@ -10,7 +10,7 @@ linearization; ``studies``: many realizations per condition; ``dynamics``: Lyapu
 spectra, quantities over realizations against a parameter, activity along a mode;
 ``population``: trajectories on task axes, line attractors and selection vectors,
 cross-validated variance, principal angles, distance matrices between networks and their
-embedding.
+embedding; ``psychometric``: psychometric curves of decision tasks.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from .dynamics import *  # noqa: F401,F403
 from .dynamics import __all__ as _dynamics
 from .population import *  # noqa: F401,F403
 from .population import __all__ as _population
+from .psychometric import *  # noqa: F401,F403
+from .psychometric import __all__ as _psychometric
 from .studies import *  # noqa: F401,F403
 from .studies import __all__ as _studies
 from .trials import *  # noqa: F401,F403
 from .trials import __all__ as _trials
 
-__all__ = _trials + _analysis + _studies + _dynamics + _population
+__all__ = _trials + _analysis + _studies + _dynamics + _population + _psychometric

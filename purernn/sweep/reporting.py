@@ -314,16 +314,20 @@ def figure_degradation(rows, path: Path, *, dpi: int = DPI):
 #: realization across the conditions, so every condition is represented).
 DISTANCE_TRIALS = 16
 MAX_DISTANCE_NETWORKS = 40
+#: DMD and matching settings of the dynamics distance (kept in the cache key).
+DISTANCE_SETTINGS = {"n_delays": 5, "rank": 6, "max_iter": 150}
 _METRIC_NAMES = {"cka": "1 - linear CKA", "procrustes": "Procrustes angle (rad)",
                  "dsa": "DMD operator distance"}
 
 
 @dataclass(frozen=True)
 class DistanceGroup:
-    """The networks of one task compared: distances, embeddings and clusters per measure."""
+    """The networks of one task compared: distances, embeddings and clusters per measure
+    (`solutions`: only networks that reached the criterion)."""
 
     task: str
     rows: tuple
+    solutions: bool
     distances: NetworkDistances
     embeddings: dict
     clusters: dict
@@ -334,14 +338,36 @@ def _task_of(row: dict):
     return tasks.make(fields.pop("name"), **fields)
 
 
+def _cached(cache: Path, key: dict, labels) -> NetworkDistances | None:
+    """The cached matrices for `key`'s points, or their rows and columns of a cache over
+    more points (every pair distance is computed alone, so a sub-matrix is exact, as long
+    as the DMD rank was the full setting for all); None if the cache cannot serve."""
+    try:
+        saved = json.loads(cache.read_text())
+        old = saved["key"]
+        if {k: v for k, v in old.items() if k != "points"} != {k: v for k, v in key.items() if k != "points"}:
+            return None
+        if (old["points"] != key["points"] and "dsa" in key["metrics"]
+                and int(saved["dmd_rank"]) != DISTANCE_SETTINGS["rank"]):
+            return None
+        index = [old["points"].index(p) for p in key["points"]]
+    except (ValueError, KeyError, TypeError):  # unreadable, or a point not in it
+        return None
+    ix = np.ix_(index, index)
+    return NetworkDistances(labels=tuple(labels), dmd_rank=int(saved["dmd_rank"]),
+                            matrices={k: np.asarray(v)[ix] for k, v in saved["matrices"].items()})
+
+
 def network_distance_groups(rows, study_dir, *, n_trials: int = DISTANCE_TRIALS,
                             max_networks: int = MAX_DISTANCE_NETWORKS, metrics=METRICS, cache_dir=None) -> dict:
-    """Task -> :class:`DistanceGroup` of the done points whose run directories exist.
+    """Task -> :class:`DistanceGroup` of the trained networks whose run directories exist.
 
-    Tasks with fewer than 3 such networks are left out. With `cache_dir`, the distance
-    matrices are kept in ``distances_<task>.json`` there and reused while the points and
-    settings are the same. The dynamics distance (``"dsa"``) costs about 0.1 s per pair
-    of networks; the others are fast.
+    The networks compared are the solutions, those that reached the task's criterion;
+    when fewer than 3 did, every done network of the task is (``DistanceGroup.solutions``
+    says which). Tasks with fewer than 3 networks are left out. With `cache_dir`, the
+    distance matrices are kept in ``distances_<task>.json`` there and reused while the
+    points (or a subset of them) and the settings are the same. The dynamics distance
+    (``"dsa"``) costs about 0.05 s per pair of networks; the others are faster.
     """
     study_dir = Path(study_dir)
     out = {}
@@ -351,26 +377,21 @@ def network_distance_groups(rows, study_dir, *, n_trials: int = DISTANCE_TRIALS,
         if (study_dir / r["run_dir"] / RUN_JSON).exists():
             by_task.setdefault(r["task"], []).append(r)
     for name, rs in by_task.items():
-        rs = rs[:max_networks]
+        good = [r for r in rs if r.get("reached_criterion")]
+        solutions = len(good) >= 3
+        rs = (good if solutions else rs)[:max_networks]
         if len(rs) < 3:
             continue
         labels = [f"{r['label']} seed {r['seed']}" for r in rs]
-        key = {"points": [r["point_id"] for r in rs], "n_trials": n_trials, "metrics": list(metrics)}
+        key = {"points": [r["point_id"] for r in rs], "n_trials": n_trials, "metrics": list(metrics),
+               **DISTANCE_SETTINGS}
         cache = Path(cache_dir) / f"distances_{name}.json" if cache_dir is not None else None
-        nd = None
-        if cache is not None and cache.exists():
-            try:
-                saved = json.loads(cache.read_text())
-                if saved.get("key") == key:
-                    nd = NetworkDistances(labels=tuple(labels), dmd_rank=int(saved["dmd_rank"]),
-                                          matrices={k: np.asarray(v) for k, v in saved["matrices"].items()})
-            except (ValueError, KeyError, TypeError):
-                nd = None
+        nd = _cached(cache, key, labels) if cache is not None and cache.exists() else None
         if nd is None:
             try:
                 batch = _task_of(rs[0]).sample(n_trials, rng=0)
                 reps = [condition_states(load_run(study_dir / r["run_dir"]).net, batch, average=False) for r in rs]
-                nd = network_distances(reps, labels=labels, metrics=metrics)
+                nd = network_distances(reps, labels=labels, metrics=metrics, **DISTANCE_SETTINGS)
             except (PurernnError, OSError) as err:
                 logger.warning("distances of the %s networks: %s", name, err)
                 continue
@@ -378,7 +399,7 @@ def network_distance_groups(rows, study_dir, *, n_trials: int = DISTANCE_TRIALS,
                 write_files(cache.parent, {cache.name: json_bytes(
                     {"key": key, "labels": labels, "dmd_rank": nd.dmd_rank,
                      "matrices": {k: v.tolist() for k, v in nd.matrices.items()}})})
-        out[name] = DistanceGroup(task=name, rows=tuple(rs), distances=nd,
+        out[name] = DistanceGroup(task=name, rows=tuple(rs), solutions=solutions, distances=nd,
                                   embeddings={m: mds(D) for m, D in nd.matrices.items()},
                                   clusters={m: cluster(D) for m, D in nd.matrices.items()})
     return out
@@ -401,7 +422,8 @@ def distance_rows(g: DistanceGroup) -> list:
                                  for c in dict.fromkeys(classes[cl.labels == k]))
             for k in range(cl.n_clusters))
         ari = adjusted_rand_index(cl.labels, classes) if len(set(classes)) > 1 or cl.n_clusters > 1 else 1.0
-        body.append([g.task, _METRIC_NAMES[m], len(g.rows), f"{within:.3f}", f"{between:.3f}",
+        body.append([g.task, _METRIC_NAMES[m], f"{len(g.rows)} {'solutions' if g.solutions else 'done'}",
+                     f"{within:.3f}", f"{between:.3f}",
                      f"{cl.n_clusters} (silhouette {cl.silhouette:.2f})", members, f"{ari:.2f}"])
     return body
 
@@ -421,7 +443,8 @@ def figure_distances(group: DistanceGroup, path: Path, *, dpi: int = DPI):
         plots.plot_distance_matrix(D, axes[0, k], groups=classes, title=_METRIC_NAMES[m])
         plots.plot_embedding(group.embeddings[m].coords, axes[1, k], classes=classes,
                              clusters=group.clusters[m].labels, title=f"MDS of {_METRIC_NAMES[m]}")
-    fig.suptitle(f"{group.task}: {len(group.rows)} trained networks, activity on the same "
+    kind = "networks that reached the criterion" if group.solutions else "trained networks"
+    fig.suptitle(f"{group.task}: {len(group.rows)} {kind}, activity on the same "
                  f"{DISTANCE_TRIALS} trials", fontsize=8)
     return save_figure(fig, path, dpi=dpi)
 
@@ -499,7 +522,8 @@ def report(study_dir, *, out=None, fmt: str = "markdown", figures: bool = True,
     groups = network_distance_groups(rows, study_dir, cache_dir=out) if distances else {}
     if groups:
         parts.append(("## " if fmt == "markdown" else "") + "How different the solutions are")
-        parts.append(f"Distances between the trained networks of each task, from their activity on the same "
+        parts.append(f"Distances between the trained networks of each task (those that reached the criterion, "
+                     f"or all done ones when fewer than 3 did), from their activity on the same "
                      f"{DISTANCE_TRIALS} trials (purernn.analysis.network_distances): 1 - linear CKA, the "
                      "angular Procrustes shape distance, and the distance between DMD operators of the "
                      "delay-embedded activity up to a rotation (dynamics). Clusters: average linkage, their "

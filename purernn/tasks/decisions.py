@@ -85,6 +85,7 @@ class PerceptualDM(Task):
     """
 
     name: ClassVar[str] = "perceptual_dm"
+    noise_fields: ClassVar[tuple] = ("sigma",)
     summary: ClassVar[str] = "random-dot motion: sign of the stronger of two noisy inputs"
     source: ClassVar[str] = (
         "Britten et al. (1992), J. Neurosci. 12:4745; Roitman & Shadlen (2002), "
@@ -183,6 +184,13 @@ class PerceptualDM(Task):
         sc = batch.info["signed_coherence"]
         return _choice_curve(sc, self.choices(z, batch) > 0, np.unique(sc))
 
+    def psychometric_trials(self, z: np.ndarray, batch: Batch) -> dict:
+        """Per trial: the signed coherence (percent), the network's choice (+1/-1) and
+        whether it is correct (for :func:`purernn.analysis.psychometric`)."""
+        choice = self.choices(z, batch)
+        return {"variable": "signed coherence (%)", "stimulus": np.asarray(batch.info["signed_coherence"], float),
+                "choice": choice, "correct": choice == batch.info["choice"]}
+
     def condition_labels(self, batch: Batch) -> dict[int, str]:
         """``"coh +12.8%"``: the signed coherence (the sign is the choice; ``"coh 0%,
         choice +"`` at zero coherence)."""
@@ -229,6 +237,7 @@ class PerceptualDMZero(Task):
     """
 
     name: ClassVar[str] = "perceptual_dm_zero"
+    noise_fields: ClassVar[tuple] = ()  # the noise is the stimulus
     summary: ClassVar[str] = "zero-coherence variant: sign of the integral of a noise stimulus (Jarne)"
     source: ClassVar[str] = (
         "C. Jarne, RNNs for decision making and time representation; code: github.com/"
@@ -271,9 +280,19 @@ class PerceptualDMZero(Task):
 
     def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
         """Correct when the mean output over [response_on, T) has the sign of the integral."""
+        return self.choices(z, batch) == batch.info["choice"]
+
+    def choices(self, z: np.ndarray, batch: Batch) -> np.ndarray:
+        """The network's choice per trial (+1/-1): sign of the mean output from response_on."""
         z = check_output(self, z, batch)
-        m = window_mean(z[:, :, 0], self.response_on, self.t_total)
-        return np.where(m > 0, 1, -1) == batch.info["choice"]
+        return np.where(window_mean(z[:, :, 0], self.response_on, self.t_total) > 0, 1, -1)
+
+    def psychometric_trials(self, z: np.ndarray, batch: Batch) -> dict:
+        """Per trial: the integrated stimulus, the network's choice and its correctness."""
+        choice = self.choices(z, batch)
+        return {"variable": "integrated stimulus (sum over the stimulus steps)",
+                "stimulus": np.asarray(batch.info["evidence"], float), "choice": choice,
+                "correct": choice == batch.info["choice"]}
 
     def condition_labels(self, batch: Batch) -> dict[int, str]:
         """``"choice +"`` / ``"choice -"`` (the sign of the integral)."""
@@ -331,6 +350,7 @@ class ContextDM(Task):
     """
 
     name: ClassVar[str] = "context_dm"
+    noise_fields: ClassVar[tuple] = ("sigma",)
     summary: ClassVar[str] = "context cue selects which of two noisy streams to report (Mante et al.)"
     source: ClassVar[str] = (
         "Mante, Sussillo, Shenoy & Newsome (2013), Nature 503:78; timing after NeuroGym "
@@ -405,9 +425,23 @@ class ContextDM(Task):
 
     def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
         """Correct when the mean decision-period output has the sign of the cued stream."""
+        return self.choices(z, batch) == batch.info["choice"]
+
+    def choices(self, z: np.ndarray, batch: Batch) -> np.ndarray:
+        """The network's choice per trial (+1/-1): sign of the mean decision-period output."""
         z = check_output(self, z, batch)
         m = window_mean(z[:, :, 0], batch.info["decision_on"], batch.info["decision_off"])
-        return np.where(m > 0, 1, -1) == batch.info["choice"]
+        return np.where(m > 0, 1, -1)
+
+    def psychometric_trials(self, z: np.ndarray, batch: Batch) -> dict:
+        """Per trial: the cued stream's signed coherence (percent), the choice, its
+        correctness, and the context as the group (one curve per context)."""
+        ctx = np.asarray(batch.info["context"])
+        relevant = np.where(ctx == 0, batch.info["motion_coh"], batch.info["colour_coh"]).astype(float)
+        choice = self.choices(z, batch)
+        return {"variable": "signed coherence of the cued stream (%)", "stimulus": relevant, "choice": choice,
+                "correct": choice == batch.info["choice"], "group": ctx,
+                "group_names": {0: "context motion", 1: "context colour"}}
 
     def condition_labels(self, batch: Batch) -> dict[int, str]:
         """``"context motion, choice +"``."""

@@ -87,6 +87,7 @@ class DelayedMatchToSample(_Epochs, Task):
     """
 
     name: ClassVar[str] = "dms"
+    noise_fields: ClassVar[tuple] = ("sigma",)
     summary: ClassVar[str] = "delayed match-to-sample of directions on an input ring (Freedman & Assad)"
     source: ClassVar[str] = (
         "Freedman & Assad (2006), Nature 443:85; timing after NeuroGym DelayMatchSample"
@@ -208,6 +209,7 @@ class Romo(_Epochs, Task):
     """
 
     name: ClassVar[str] = "romo"
+    noise_fields: ClassVar[tuple] = ("sigma",)
     summary: ClassVar[str] = "compare two vibration frequencies across a delay (Romo et al.)"
     source: ClassVar[str] = "Romo, Brody, Hernandez & Lemus (1999), Nature 399:470; timing after NeuroGym DelayComparison"
     _periods: ClassVar[tuple[str, ...]] = ("fixation", "stim1", "delay", "stim2", "decision")

@@ -83,6 +83,7 @@ class TimeReproduction(Task):
     """
 
     name: ClassVar[str] = "time_reproduction"
+    noise_fields: ClassVar[tuple] = ("noise_sigma", "target_noise_sigma")
     summary: ClassVar[str] = "reproduce a pulse 20 steps after it ended (Jarne & Laje)"
     source: ClassVar[str] = (
         "C. Jarne & R. Laje (2019), arXiv:1906.01094; code: github.com/katejarne/"

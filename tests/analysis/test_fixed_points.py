@@ -113,3 +113,48 @@ def test_bad_arguments_name_the_argument():
         A.find_fixed_points(net, n_init=0)
     with pytest.raises(ValidationError, match="`rng`"):
         A.find_fixed_points(net, rng="seed")
+
+
+def test_batched_search_on_a_larger_linear_network_and_progress_bars(capsys):
+    # 60 units, linear: one fixed point, (I - W) h = W_in x + b; found from every start
+    rng = np.random.default_rng(5)
+    n = 60
+    W = 0.6 * rng.standard_normal((n, n)) / np.sqrt(n)
+    net = pr.Network.create(1, n, 1, init=W, activation="linear", alpha=0.5, seed=rng)
+    p = net.params
+    p["b_rec"] = rng.standard_normal(n)
+    net = net.with_params(p)
+    fps = A.find_fixed_points(net, [0.5], n_init=40, rng=rng, progress=True)
+    expected = np.linalg.solve(np.eye(n) - W, p["W_in"][:, 0] * 0.5 + p["b_rec"])
+    assert fps.n_fp == 1 and fps.n_init == 40
+    np.testing.assert_allclose(fps.h[0], expected, atol=1e-10)
+    err = capsys.readouterr().err
+    assert "fixed points: descent" in err and "fixed points: Newton" in err and "eigenvalues" in err
+    # without the descent, Newton alone lands on the same root (one step for a linear map)
+    fps0 = A.find_fixed_points(net, [0.5], n_init=8, n_descent=0, max_iter=3, rng=0)
+    np.testing.assert_allclose(fps0.h[0], expected, atol=1e-10)
+
+
+def test_resting_state_known_answers():
+    s = scipy.optimize.brentq(lambda h: h - np.tanh(2 * h + 0.3), 0.5, 1.5, xtol=1e-15)
+    net = pr.Network.create(1, 1, 1, init=np.array([[2.0]]), seed=0)
+    p = net.params
+    p["b_rec"] = np.array([0.3])  # tilted bistable unit: from 0 it falls into the upper state
+    rest = A.resting_state(net.with_params(p))
+    assert rest.is_fixed_point and rest.settled and rest.h[0] == pytest.approx(s, abs=1e-12)
+    # a rotation (an unstable spiral at the origin, a limit cycle around it): the free run
+    # from a kicked state does not settle, and Newton finds the origin it turns around
+    theta = 2 * np.pi / 20
+    R = 1.3 * np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    osc = pr.Network.create(1, 2, 1, init=R, seed=0)
+    rest = A.resting_state(osc, h0=[0.3, 0.0])
+    assert not rest.settled and rest.is_fixed_point
+    np.testing.assert_allclose(rest.h, 0.0, atol=1e-12)
+    assert rest.distance > 0.1
+    lin = A.linearize(osc, rest.h)
+    np.testing.assert_allclose(lin.dominant_frequency, 1 / 20, rtol=1e-12)  # arg(mu) of the rotation
+    # the eigenvalues may be given instead of computed
+    again = A.linearize(osc, rest.h, eigenvalues=lin.eigenvalues[::-1])
+    np.testing.assert_array_equal(again.eigenvalues, lin.eigenvalues)
+    with pytest.raises(ValidationError, match="`eigenvalues`"):
+        A.linearize(osc, rest.h, eigenvalues=np.ones(3))

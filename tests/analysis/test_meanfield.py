@@ -105,6 +105,7 @@ def test_stationary_delta0_matches_a_simulated_network_through_simulate():
     assert np.var(a) == pytest.approx(theory.delta0, rel=0.03)
 
 
+@pytest.mark.slow  # ~25 s of CPU: networks of 1000+ units (the fast tests check the solver itself)
 def test_chaotic_delta0_matches_simulated_random_networks():
     """Sompolinsky-Crisanti-Sommers chaos, g = 2: N = 1000, Euler dt = 0.1 tau, 45 tau after
     15 tau of transient. A single realization's variance drifts by +-10% over such a window
