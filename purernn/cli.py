@@ -135,18 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=None,
                     help="seed of the fresh trials (default: drawn at random and printed)")
     ev.add_argument("--json", action="store_true", help="print JSON (default: text)")
-    ev.add_argument("--psychometric", action="store_true",
-                    help="also the psychometric curve of a decision task: choices against the signed "
-                         "stimulus with Wilson intervals, and a logistic fit with 95%% intervals "
-                         "(default: no)")
+    ev.add_argument("--psychometric", action="store_true", help="also the psychometric curve of a decision "
+                    "task: choices vs the signed stimulus, Wilson intervals, logistic fit with 95%% CIs (default: no)")
 
     an = sub.add_parser("analyze", help="analysis report of a trained network",
                         description="Spectrum, weights, linearization, fixed points, activity and "
                                     "degradation of a network, as figures and summary.json.")
     an.add_argument("source", type=Path, help="run directory, or a Keras .h5/.hdf5 weight file")
     an.add_argument("--task", help="task name for a Keras file (enables the trial-based analyses; default: none)")
-    an.add_argument("--preset", default=None, metavar="NAME",
-                    help="preset of --task, e.g. 'jarne' for C. Jarne's published networks (default: 'default')")
+    an.add_argument("--preset", default="default", metavar="NAME", help="preset of --task, e.g. 'jarne' "
+                    "for C. Jarne's published networks (default: 'default')")
     an.add_argument("--quiet", action="store_true", help="no progress bars (default: one bar per stage)")
     an.add_argument("--quick", action="store_true", help="fewer trials and starting states (default: the full analysis)")
     an.add_argument("--out", type=Path, help="output directory (default: RUN_DIR, or the file's path without suffix)")
@@ -251,11 +249,8 @@ def _configs(args):
         raise CliError(f"--task-field: {err}") from err
     if (args.task is None) == (args.neurogym is None):
         raise CliError("give a task name or --neurogym ENV_ID (one of the two)")
-    preset = args.preset or given.pop("preset", None) or task_fields.pop("preset", None) or "default"
-    task_fields.pop("preset", None)
+    preset = args.preset or given.pop("preset", None) or task_fields.pop("preset", "default")
     if args.neurogym is not None:
-        if preset != "default":
-            raise CliError("--preset is for purernn's own tasks, not --neurogym")
         task = pr.tasks.from_neurogym(args.neurogym, **task_fields)
     else:
         task = pr.tasks.make(args.task, preset=preset, **task_fields)
@@ -405,19 +400,12 @@ def _cmd_evaluate(args) -> int:
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**32)
     with _CompileNotice():
         ev = pr.evaluate(result.net, result.task, n_trials=args.n_trials, rng=seed)
-    psy = None
-    if args.psychometric:
-        from purernn.analysis.psychometric import has_psychometric, psychometric
-
-        if not has_psychometric(result.task):
-            raise CliError(f"--psychometric needs a decision task (perceptual_dm, perceptual_dm_zero, "
-                           f"context_dm); this run's is {result.task.name!r}")
-        psy = psychometric(result.net, result.task, n_trials=args.n_trials, rng=seed)
+    psy = pr.analysis.psychometric(result.net, result.task, n_trials=args.n_trials, rng=seed) \
+        if args.psychometric else None  # a ValidationError for a task without one
     if args.json:
         out = {"run": str(args.run_dir), "task": result.task.name, "trials_seed": seed,
                "criterion": result.target_accuracy, **ev.to_dict()}
-        if psy is not None:
-            out["psychometric"] = psy.to_dict()
+        out.update({"psychometric": psy.to_dict()} if psy is not None else {})
         print(json.dumps(out, indent=1))
         return 0
     print(f"task {result.task.name}: accuracy {ev.accuracy:.4f} "
@@ -429,21 +417,8 @@ def _cmd_evaluate(args) -> int:
         for c in ev.by_condition:
             print(f"  {c.name:<{width}}  {c.n_trials:>6}  {c.accuracy:8.4f}  {c.ci_low:.4f}-{c.ci_high:.4f}")
     if psy is not None:
-        _print_psychometric(psy)
+        print(psy.format())
     return 0
-
-
-def _print_psychometric(psy) -> None:
-    """The psychometric table and fit of :func:`purernn.analysis.psychometric`."""
-    for c in psy.curves:
-        print(f"psychometric curve ({c.group}; {psy.variable}; {c.n_trials} trials):")
-        print(f"  {'stimulus':>10}  trials  P(choice +)  95% CI (Wilson)  accuracy")
-        for lv, n, p, lo, hi, acc in zip(c.levels, c.n, c.p, c.p_low, c.p_high, c.accuracy):
-            print(f"  {lv:>10.4g}  {n:>6}  {p:11.3f}  {lo:.3f}-{hi:.3f}      {acc:8.3f}")
-        sep = " (choices separated or all alike: fit with half-trial pseudo-counts)" if c.separated else ""
-        print(f"  {c.model} fit P(+) = F(a + b s): slope b = {c.slope:.4g} "
-              f"(95% CI {c.ci['slope'][0]:.4g} to {c.ci['slope'][1]:.4g}), bias -a/b = {c.threshold:.4g} "
-              f"(95% CI {c.ci['threshold'][0]:.4g} to {c.ci['threshold'][1]:.4g}){sep}")
 
 
 def _cmd_export(args) -> int:
@@ -483,9 +458,7 @@ def _cmd_analyze(args) -> int:
         from purernn.io import load_keras_h5
 
         net, net_before = load_keras_h5(src), None
-        if args.preset and not args.task:
-            raise CliError("--preset needs --task")
-        task = pr.tasks.make(args.task, preset=args.preset or "default") if args.task else None
+        task = pr.tasks.make(args.task, preset=args.preset) if args.task else None
         out = args.out or src.with_suffix("")
     out = Path(out)  # created by analyze_network once its arguments are checked
     with _CompileNotice():

@@ -139,6 +139,22 @@ class Psychometric:
         return {"variable": self.variable, "accuracy": self.accuracy, "n_trials": self.n_trials,
                 "curves": [c.to_dict() for c in self.curves]}
 
+    def format(self) -> str:
+        """A text table per curve (levels, trials, P(choice +) with its Wilson interval,
+        accuracy) and the fit with its 95% intervals (what ``purernn evaluate
+        --psychometric`` prints)."""
+        lines = []
+        for c in self.curves:
+            lines.append(f"psychometric curve ({c.group}; {self.variable}; {c.n_trials} trials):")
+            lines.append(f"  {'stimulus':>10}  trials  P(choice +)  95% CI (Wilson)  accuracy")
+            for lv, n, p, lo, hi, acc in zip(c.levels, c.n, c.p, c.p_low, c.p_high, c.accuracy):
+                lines.append(f"  {lv:>10.4g}  {n:>6}  {p:11.3f}  {lo:.3f}-{hi:.3f}      {acc:8.3f}")
+            sep = " (choices separated or all alike: fit with half-trial pseudo-counts)" if c.separated else ""
+            lines.append(f"  {c.model} fit P(+) = F(a + b s): slope b = {c.slope:.4g} (95% CI "
+                         f"{c.ci['slope'][0]:.4g} to {c.ci['slope'][1]:.4g}), bias -a/b = {c.threshold:.4g} "
+                         f"(95% CI {c.ci['threshold'][0]:.4g} to {c.ci['threshold'][1]:.4g}){sep}")
+        return "\n".join(lines)
+
 
 def _loglik(model, eta, y, w) -> float:
     p = _link(model, eta)[0]

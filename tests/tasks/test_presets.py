@@ -221,3 +221,17 @@ def test_multitask_as_her_generator():
     assert shift.min() == 1 and shift.max() == 50  # randint(50) + 1: never 0
     assert set(np.unique(b.info["gate"])) == {0, 1, 2}
     assert task.score(b.y.copy(), b).all()
+
+
+def test_cli_train_with_a_preset_records_it(tmp_path, capsys):
+    from purernn.cli import main
+
+    toml = tmp_path / "c.toml"
+    toml.write_text('preset = "jarne"\nn_steps = 2\nn_rec = 4\n[task]\nnoise_sigma = 0.05\n')
+    assert main(["train", "and", "--config", str(toml), "--no-figures", "--quiet", "--seed", "0",
+                 "--out", str(tmp_path / "run")]) == 0
+    task = pr.load_run(tmp_path / "run").task
+    assert task.preset == "jarne" and task.t_total == 210 and task.noise_sigma == 0.05
+    assert main(["train", "xor", "--preset", "jarne", "--n-steps", "2", "--n-rec", "4", "--no-figures",
+                 "--quiet", "--seed", "0", "--out", str(tmp_path / "run2")]) == 0
+    assert pr.load_run(tmp_path / "run2").task == make("xor", preset="jarne")
