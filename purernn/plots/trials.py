@@ -27,7 +27,8 @@ def _trial_label(info: dict, i: int, max_items: int = 2) -> str:
     return text if len(text) <= 30 else "\n".join(parts)
 
 
-def plot_trials(batch, *, z=None, dt=1.0, n_per_condition=1, axes=None, max_conditions=8):
+def plot_trials(batch, *, z=None, dt=1.0, n_per_condition=1, axes=None, max_conditions=8, labels=None,
+                input_names=None, output_names=None):
     """Draw example trials of a task, one column per condition.
 
     The top row shows the inputs; the bottom row the targets (dashed), the network
@@ -49,6 +50,11 @@ def plot_trials(batch, *, z=None, dt=1.0, n_per_condition=1, axes=None, max_cond
         conditions shown (at most `max_conditions`).
     max_conditions : int
         At most this many conditions (evenly spaced among those present) are shown.
+    labels : dict of int -> str, optional
+        Condition names for the column titles (``task.condition_labels(batch)``); default:
+        ``"condition k"`` and a description from ``batch.info``.
+    input_names, output_names : sequence of str, optional
+        Legend names of the input and output channels (default ``x0, x1, ...``, ``y0``).
 
     Returns
     -------
@@ -60,10 +66,10 @@ def plot_trials(batch, *, z=None, dt=1.0, n_per_condition=1, axes=None, max_cond
     n_trials, n_steps, n_in = x.shape
     n_out = y.shape[2]
     cond = np.asarray(batch.info.get("condition", np.zeros(n_trials, dtype=int)))
-    labels = np.unique(cond)
-    if labels.size > max_conditions:
-        labels = labels[np.unique(np.rint(np.linspace(0, labels.size - 1, max_conditions)).astype(int))]
-    n_cols = labels.size
+    shown = np.unique(cond)
+    if shown.size > max_conditions:
+        shown = shown[np.unique(np.rint(np.linspace(0, shown.size - 1, max_conditions)).astype(int))]
+    n_cols = shown.size
 
     if axes is None:
         _, axes = plt.subplots(
@@ -78,7 +84,7 @@ def plot_trials(batch, *, z=None, dt=1.0, n_per_condition=1, axes=None, max_cond
     axes = np.asarray(axes, dtype=object).reshape(2, n_cols)
     t = np.arange(n_steps) * dt
 
-    for col, c in enumerate(labels):
+    for col, c in enumerate(shown):
         trials = np.flatnonzero(cond == c)[:n_per_condition]
         ax_in, ax_out = axes[0, col], axes[1, col]
         judged = mask[trials[0]].max(axis=1) > 0  # (n_steps,)
@@ -88,24 +94,35 @@ def plot_trials(batch, *, z=None, dt=1.0, n_per_condition=1, axes=None, max_cond
         for k, i in enumerate(trials):
             first = k == 0
             for j in range(n_in):
-                ax_in.plot(t, x[i, :, j], color=f"C{j}", lw=0.8, alpha=0.8, label=f"x{j}" if first else None)
+                name = input_names[j] if input_names is not None else f"x{j}"
+                ax_in.plot(t, x[i, :, j], color=f"C{j}", lw=0.8, alpha=0.8, label=name if first else None)
             for j in range(n_out):
-                ax_out.plot(t, y[i, :, j], color=f"C{j}", lw=1.2, ls="--", label=f"y{j}" if first else None)
+                name = output_names[j] if output_names is not None else f"{j}"
+                ax_out.plot(t, y[i, :, j], color=f"C{j}", lw=1.2, ls="--", label=f"target y{name}" if first else None)
                 if z is not None:
                     zi = np.asarray(z)[i, :, j]
-                    ax_out.plot(t, zi, color=f"C{j}", lw=1.0, label=f"z{j}" if first else None)
-        title = f"condition {c}"
-        desc = _trial_label(batch.info, trials[0])
-        ax_in.set_title(title + ("\n" + desc if desc else ""), fontsize=7)
-        ax_out.set_xlabel("time (ms)", fontsize=7)
+                    ax_out.plot(t, zi, color=f"C{j}", lw=1.0, label=f"output z{name}" if first else None)
+        if labels is not None and int(c) in labels:
+            ax_in.set_title(labels[int(c)], fontsize=8)
+        else:
+            desc = _trial_label(batch.info, trials[0])
+            ax_in.set_title(f"condition {c}" + ("\n" + desc if desc else ""), fontsize=7)
+        ax_out.set_xlabel("time (ms)", fontsize=8)
         for ax in (ax_in, ax_out):
-            ax.tick_params(labelsize=6)
-    axes[0, 0].set_ylabel("inputs x", fontsize=7)
-    axes[1, 0].set_ylabel("target y, output z", fontsize=7)
-    for ax in axes[:, 0]:
+            ax.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel("inputs x", fontsize=8)
+    axes[1, 0].set_ylabel("target y, output z", fontsize=8)
+    for ax in axes[:, -1]:  # legends to the right of the last column, off the data
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=5, loc="upper left", frameon=False)
+            ax.legend(*_first_labels(axes, ax), fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                      borderaxespad=0.0, frameon=False)
     return axes
+
+
+def _first_labels(axes, ax):
+    """The legend entries of the row of `ax`, from its first column (where they were set)."""
+    row = [r for r in axes if ax in list(r)][0]
+    return row[0].get_legend_handles_labels()
 
 
 def plot_loss_curve(history, *, ax=None, log=True):
