@@ -162,7 +162,8 @@ def dmd(states, *, n_delays: int = 5, rank: int = 6) -> DMD:
     n_delays : int
         States stacked per embedding vector, ``[h_t, h_{t+1}, ..., h_{t+d-1}]``.
     rank : int
-        Principal components of the embedding kept (capped at its numerical rank).
+        Principal components of the embedding kept (capped at its numerical rank: singular
+        values below 1e-6 of the largest are dropped).
 
     Returns
     -------
@@ -189,12 +190,17 @@ def dmd(states, *, n_delays: int = 5, rank: int = 6) -> DMD:
     H = np.concatenate([S[:, k:k + m] for k in range(d)], axis=2)  # (n_traj, m, n * d)
     mean = H.reshape(-1, n * d).mean(axis=0)
     Hc = H - mean
-    _, s, vt = np.linalg.svd(Hc.reshape(-1, n * d), full_matrices=False)
-    tol = max(Hc.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0) * 1e3
+    X = Hc.reshape(-1, n * d)
+    # principal axes from the (n d, n d) covariance: cheaper than an SVD of the tall X
+    w, vecs = np.linalg.eigh(X.T @ X)
+    s = np.sqrt(np.clip(w[::-1], 0.0, None))  # singular values of X, decreasing
+    # the eigenvalues are exact to ~eps w_0, so singular values to ~sqrt(eps) s_0: a rank
+    # cap at 1e-6 s_0 keeps every real direction and drops round-off
+    tol = 1e-6 * (s[0] if s.size else 0.0)
     r = int(min(rank, np.sum(s > tol)))
     if r == 0:
         fail("states", "trajectories that vary", "constant states")
-    basis = vt[:r]
+    basis = vecs[:, ::-1][:, :r].T.copy()
     Z = Hc @ basis.T  # (n_traj, m, r)
     Z0 = Z[:, :-1].reshape(-1, r)
     Z1 = Z[:, 1:].reshape(-1, r)

@@ -187,10 +187,11 @@ def tdr(states, regressors, *, n_pcs: int = 12, condition=None, window=None,
     else:
         avg = X
     A = avg.reshape(-1, n_rec)
-    _, _, vt = np.linalg.svd(A - A.mean(axis=0), full_matrices=False)
-    if vt.shape[0] < n_pcs:
-        fail("n_pcs", f"at most {vt.shape[0]} (the samples of the condition averages)", n_pcs)
-    P = vt[:n_pcs]  # (n_pcs, n_rec)
+    if A.shape[0] - 1 < n_pcs:
+        fail("n_pcs", f"at most {A.shape[0] - 1} (the samples of the condition averages - 1)", n_pcs)
+    Ac = A - A.mean(axis=0)
+    _, vecs = np.linalg.eigh(Ac.T @ Ac)  # (n_rec, n_rec): cheaper than an SVD of the tall A
+    P = vecs[:, ::-1][:, :n_pcs].T.copy()  # (n_pcs, n_rec), by decreasing variance
     den = (beta @ P.T) @ P  # (n_vars, n_steps, n_rec)
     norms = np.linalg.norm(den[:, t0:t1], axis=2)  # (n_vars, n_window)
     t_max = t0 + np.argmax(norms, axis=1)

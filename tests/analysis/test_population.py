@@ -42,7 +42,7 @@ def test_participation_ratio_of_unequal_variances():
 
 def test_cv_variance_finds_the_signal_dimensions_and_not_the_noise():
     rng = np.random.default_rng(1)
-    n_samples, n = 3000, 20
+    n_samples, n = 1500, 20
     R = _rotation(rng, n)
     s = rng.standard_normal((n_samples, 2)) * [2.0, 1.0]  # signal variances 4 and 1
     signal = s @ R[:2]
