@@ -158,8 +158,6 @@ class NetworkConfig:
             fail("conn_prob", f"1.0 {why} (a connectivity mask)", self.conn_prob)
         if not self.autapses:
             fail("autapses", f"True {why} (a zero diagonal)", self.autapses)
-        if self.init not in ("normal", "orthogonal", "user"):
-            fail("init", "'normal' or 'orthogonal' (the draw of U and V) when rank is set", self.init)
 
     @property
     def variable_names(self) -> tuple:
@@ -278,7 +276,8 @@ class Network:
             gain times I; an array: used as given, times gain. With `rank`, the draw of
             U and V: ``normal``, i.i.d. N(0, gain^2) entries; ``orthogonal``, W_rec is
             gain times a Haar-random rotation of a random rank-dimensional subspace (its
-            nonzero eigenvalues have modulus gain; rank 1: the eigenvalue is gain).
+            nonzero eigenvalues have modulus gain; rank 1: the eigenvalue is gain);
+            ``identity``, gain times the projector on such a subspace (eigenvalues gain).
         gain : float
             See above. Under Dale's law, the spectral radius of the initial W_rec.
         activation : {"tanh", "relu", "softplus", "sigmoid", "linear"}
@@ -350,7 +349,7 @@ class Network:
                 fail("conn_prob", "a float in (0, 1] or a boolean mask", f"an array of dtype {user_mask.dtype}")
             conn_prob = "user"
         if rank is not None and user_init is not None:
-            fail("init", "'normal' or 'orthogonal' when rank is set", "an array",
+            fail("init", "'normal', 'orthogonal' or 'identity' when rank is set", "an array",
                  "Give the factors instead: Network.from_params({..., 'U': U, 'V': V}).")
         seed_int = seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
         config = NetworkConfig(
@@ -410,9 +409,8 @@ class Network:
 
     @property
     def variables(self) -> dict:
-        """The arrays the network is made of, by name (``config.variable_names``): what the
-        optimizer updates and a run file saves. The parameters of a full-rank network; for a
-        low-rank one ``W_in, U, V, b_rec, W_out, b_out``."""
+        """The arrays the network is made of (``config.variable_names``), which the optimizer
+        updates and a run file saves: ``params``, or ``W_in, U, V, b_rec, W_out, b_out``."""
         if not self._factors:
             return dict(self._params)
         return {k: self._factors[k] if k in FACTOR_NAMES else self._params[k]
@@ -537,7 +535,7 @@ def _init_factors(cfg: NetworkConfig, rng) -> tuple:
         return cfg.gain * A, cfg.gain * rng.standard_normal((n, r))
     Q, R = np.linalg.qr(A)
     Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
-    O = _orthogonal(rng, r)
+    O = np.eye(r) if cfg.init == "identity" else _orthogonal(rng, r)  # "identity": a projector
     O[:, 0] *= np.sign(np.linalg.det(O))  # a rotation: Haar on SO(r)
     scale = np.sqrt(cfg.gain * n)
     return scale * Q, scale * (Q @ O.T)

@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from purernn._files import write_text  # noqa: E402
+from purernn._files import utc_now, write_text  # noqa: E402
 
 M_M = 1.1  # mean of m (the paper's Fig. 1)
 PAPER = dict(overlap=2.2, g_chaos=1.796, g_collapse=2.136)  # Fig. 1C, from the authors' code
@@ -56,7 +56,10 @@ FULL = dict(
     onset_overlaps=(1.05, 1.1, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0),
     bif_gs=(1.02, 1.05, 1.1, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.2),
     chaos_gs=(1.8, 1.85, 1.9, 2.0, 2.05, 2.1, 2.2, 2.4, 2.8),
-    train=(("not", 1, 0), ("and", 1, 0), ("or", 1, 0), ("xor", 1, 0), ("and", 1, 1), ("and", 2, 0)),
+    # (task, rank, seed, init of U and V): "orthogonal" is the task default
+    train=(("not", 1, 0, "orthogonal"), ("and", 1, 0, "orthogonal"), ("or", 1, 0, "orthogonal"),
+           ("xor", 1, 0, "orthogonal"), ("and", 1, 1, "orthogonal"), ("and", 2, 0, "orthogonal"),
+           ("and", 2, 4, "orthogonal"), ("and", 2, 0, "identity"), ("xor", 2, 0, "identity")),
     size_Ns=(1000, 2000, 4000), size_seeds=2, size_g=2.0,
 )
 QUICK = dict(
@@ -65,7 +68,7 @@ QUICK = dict(
     line_N=500, line_seeds=1, line_gs=(1.2, 2.0, 2.8),
     theory_overlaps=np.round(np.linspace(0.0, 3.0, 7), 4), theory_gs=np.round(np.linspace(0.05, 3.05, 7), 4),
     onset_overlaps=(1.2, 2.2, 3.0), bif_gs=(1.2, 2.0, 3.0), chaos_gs=(2.0,),
-    train=(("not", 1, 0),),
+    train=(("not", 1, 0, "orthogonal"),),
     size_Ns=(500, 1000), size_seeds=1, size_g=2.0,
 )
 EXAMPLES = ((0.8, 0.8), (2.0, 0.8), (0.8, 2.0), (2.8, 2.0))  # (overlap, g): one per region
@@ -155,9 +158,10 @@ def run_train(item: tuple) -> dict:
     import purernn as pr
 
     t0, w0 = time.process_time(), time.time()
-    task_name, rank, seed = item
+    task_name, rank, seed, init = item
     task = pr.tasks.make(task_name)
-    net = pr.default_network(task, seed=seed, rank=rank)
+    net = pr.default_network(task, seed=seed, rank=rank, init=init)
+    eig0 = np.linalg.eigvals(pr.analysis.connectivity_overlaps(net).nm)
     result = pr.train(net, task, pr.default_train_config(task_name, seed=seed), progress=False)
     ev = pr.evaluate(result.net, task, n_trials=500, rng=seed)
     ov = pr.analysis.connectivity_overlaps(result.net, basis="svd")
@@ -168,6 +172,7 @@ def run_train(item: tuple) -> dict:
                 eval_step=h["eval_step"].tolist(), val_acc=h["val_accuracy"].tolist(),
                 ci=[float(ev.ci_low), float(ev.ci_high)], overlaps=ov.to_dict(),
                 eig=[[float(v.real), float(v.imag)] for v in np.linalg.eigvals(ov.nm)],
+                eig0=[[float(v.real), float(v.imag)] for v in eig0],
                 cpu_s=time.process_time() - t0, wall_s=time.time() - w0)
 
 
@@ -185,7 +190,7 @@ def key(item) -> str:
     if kind == "sim":
         return "sim_N{N}_g{g}_o{overlap}_s{seed}".format(**arg)
     if kind == "train":
-        return "train_{}_r{}_s{}".format(*arg)
+        return "train_{}_r{}_s{}_{}".format(*arg)
     sub, val = arg
     if sub == "point":
         return "theory_point_o{}_g{}".format(*val)
@@ -265,7 +270,7 @@ def figures(cache, cfg, docs: Path) -> dict:
 
     written = {}
     # 1. the phase diagram
-    fig = Figure(figsize=(7.2, 5.6))
+    fig = Figure(figsize=(7.2, 5.6), layout="constrained")
     ax = fig.add_subplot()
     to, tg = cfg["theory_overlaps"], cfg["theory_gs"]
     codes = np.full((len(tg), len(to)), np.nan)
@@ -305,7 +310,7 @@ def figures(cache, cfg, docs: Path) -> dict:
     written["phase"] = save_png(fig, docs / "phase_diagram.png", dpi=110)
 
     # 2. the paper's Fig. 1C line
-    fig = Figure(figsize=(10, 4.0))
+    fig = Figure(figsize=(10, 4.0), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
     gs = np.round(np.linspace(0.05, 3.0, 60), 4)
     for sign in (1, -1):
@@ -353,7 +358,7 @@ def figures(cache, cfg, docs: Path) -> dict:
     written["line"] = save_png(fig, docs / "fig1c.png", dpi=110)
 
     # 3. one example per region
-    fig = Figure(figsize=(10, 5))
+    fig = Figure(figsize=(10, 5), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True).ravel()
     for ax, (o, g) in zip(axes, EXAMPLES):
         r = cache.get(f"sim_N{cfg['N']}_g{g}_o{o}_s0")
@@ -373,10 +378,10 @@ def figures(cache, cfg, docs: Path) -> dict:
     # 4. trained low-rank networks
     trained = [(t, cache[key(("train", t))]) for t in cfg["train"] if key(("train", t)) in cache]
     if trained:
-        fig = Figure(figsize=(6, 3.6))
+        fig = Figure(figsize=(6, 3.6), layout="constrained")
         ax = fig.add_subplot()
-        for (task, rank, seed), r in trained:
-            ax.plot(r["eval_step"], r["val_acc"], label=f"{task}, rank {rank}, seed {seed}")
+        for (task, rank, seed, init), r in trained:
+            ax.plot(r["eval_step"], r["val_acc"], label=f"{task}, rank {rank}, seed {seed}, {init}")
         ax.axhline(trained[0][1]["criterion"], color="0.5", ls=":", lw=0.8)
         ax.set_xlabel("optimizer step")
         ax.set_ylabel("validation accuracy")
@@ -390,20 +395,23 @@ def fmt(v, d=3):
     return "nan" if v is None or not np.isfinite(v) else f"{v:.{d}f}"
 
 
-def numbers(cache, cfg, wall: float, load) -> str:
+def numbers(cache, cfg) -> str:
     from purernn.analysis import meanfield as mf
 
     L = ["# Low-rank networks: measured numbers", "",
          "Written by `scripts/study_lowrank.py`; the page is [../lowrank.md](../lowrank.md).", ""]
     cpu = {}
     for k, v in cache.items():
-        cpu[k.split("_")[0] if not k.startswith("theory") else "theory"] = cpu.get(
-            k.split("_")[0] if not k.startswith("theory") else "theory", 0.0) + v["cpu_s"]
+        if not k.startswith("_"):
+            part = k.split("_")[0]
+            cpu[part] = cpu.get(part, 0.0) + v["cpu_s"]
     L += ["## Cost", "",
-          f"CPU seconds: simulations {cpu.get('sim', 0):.0f}, theory {cpu.get('theory', 0):.0f}, training "
-          f"{cpu.get('train', 0):.0f}; wall time of this run {wall:.0f} s on 2 worker processes "
-          f"(0 when everything came from the cache); 1-minute load average {load[0]:.1f} at the start, "
-          f"{load[1]:.1f} at the end, {os.cpu_count()} cores shared with other jobs.", ""]
+          f"CPU seconds (summed over the cached items): simulations {cpu.get('sim', 0):.0f}, theory "
+          f"{cpu.get('theory', 0):.0f}, training {cpu.get('train', 0):.0f}. The runs that filled the cache, "
+          f"on 2 worker processes and {os.cpu_count()} cores shared with other jobs:", ""]
+    L += [f"- {r['utc']}: {r['items']} items in {r['wall_s']:.0f} s wall time, 1-minute load average "
+          f"{r['load'][0]:.1f} at the start and {r['load'][1]:.1f} at the end" for r in cache.get("_runs", [])]
+    L += [""]
     gc, gbb = cache.get("theory_onset_2.2", {}).get("g"), cache.get("theory_collapse_2.2", {}).get("g")
     L += ["## The paper's Fig. 1C (structure strength 2.2: M_m = 1.1, M_n = 2, sigma_m = sigma_n = 1)", "",
           "| | this theory | the paper (authors' code) |", "|---|---|---|",
@@ -473,14 +481,19 @@ def numbers(cache, cfg, wall: float, load) -> str:
     if trained:
         L += ["", "## Trained low-rank networks (task defaults: `default_network(task, rank=r)`, "
               "`default_train_config`)", "",
-              "| task | rank | seed | n_rec | alpha | steps | stop | val. accuracy | accuracy on 500 fresh trials "
-              "(95% CI) | eigenvalues of n.m/N | cos(n, inputs) | cos(m, readout) | CPU s |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for (task, rank, seed), r in trained:
+              "| task | rank | seed | init | n_rec | alpha | steps | stop | val. accuracy | accuracy on 500 fresh "
+              "trials (95% CI) | eigenvalues of n.m/N: initial, trained | cos(n, inputs) | cos(m, readout) | CPU s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+        def eigs(v):
+            return ", ".join(f"{a:.2f}{b:+.2f}i" if abs(b) > 1e-9 else f"{a:.2f}" for a, b in v)
+
+        for (task, rank, seed, init), r in trained:
             ov = r["overlaps"]
-            eig = ", ".join(f"{a:.2f}{b:+.2f}i" if abs(b) > 1e-9 else f"{a:.2f}" for a, b in r["eig"])
-            L.append(f"| {task} | {rank} | {seed} | {r['n_rec']} | {r['alpha']} | {r['n_steps']} | {r['stop_reason']} | "
-                     f"{fmt(r['val_accuracy'])} | {fmt(r['accuracy'])} ({fmt(r['ci'][0])}-{fmt(r['ci'][1])}) | {eig} | "
+            eig = f"{eigs(r['eig0'])}; {eigs(r['eig'])}"
+            L.append(f"| {task} | {rank} | {seed} | {init} | {r['n_rec']} | {r['alpha']} | {r['n_steps']} | "
+                     f"{r['stop_reason']} | {fmt(r['val_accuracy'])} | {fmt(r['accuracy'])} "
+                     f"({fmt(r['ci'][0])}-{fmt(r['ci'][1])}) | {eig} | "
                      f"{np.round(np.array(ov['cos_n_in']), 2).tolist()} | {np.round(np.array(ov['cos_m_out']), 2).tolist()} | "
                      f"{r['cpu_s']:.0f} |")
     return "\n".join(L) + "\n"
@@ -507,11 +520,14 @@ def main(argv=None) -> int:
     todo.sort(key=lambda it: (order[it[0]] if not (it[0] == "theory" and it[1][0] == "chaotic") else 0.5,
                               -(it[1]["N"] if it[0] == "sim" else 0)))
     wall = 0.0
-    if not args.no_run:
+    if not args.no_run and todo:
         print(f"{stem}: {len(todo)} items to run on {args.workers} workers", flush=True)
         wall = run_all(todo, args.workers, cache_path, cache)
+        cache.setdefault("_runs", []).append(dict(utc=utc_now(), items=len(todo), wall_s=wall,
+                                                  load=[load0, os.getloadavg()[0]]))
+        cache_path.write_text(json.dumps(cache))
     figures(cache, cfg, docs)
-    text = numbers(cache, cfg, wall, (load0, os.getloadavg()[0]))
+    text = numbers(cache, cfg)
     write_text(docs / "numbers.md", text)
     print(text)
     missing = [key(it) for it in work_items(cfg) if key(it) not in cache]

@@ -76,6 +76,8 @@ def test_orthogonal_factors_keep_the_spectral_radius_and_float32():
     assert U.dtype == np.float32 and net.params["W_rec"].dtype == np.float32
     np.testing.assert_allclose(U.T @ U, 1.5 * 30 * np.eye(3), rtol=1e-5, atol=1e-3)
     np.testing.assert_allclose(np.abs(np.linalg.eigvals(V.T @ U / 30)), 1.5, rtol=1e-5)
+    ident = pr.Network.create(1, 30, 1, rank=2, init="identity", gain=1.2, seed=0)  # a projector
+    np.testing.assert_allclose(np.linalg.eigvals(ident.factors["V"].T @ ident.factors["U"] / 30), 1.2)
     normal = pr.Network.create(1, 400, 1, rank=2, init="normal", seed=0)
     assert np.abs(np.linalg.eigvals(pr.analysis.connectivity_overlaps(normal).nm)).max() < 0.3
 
@@ -100,8 +102,7 @@ def test_trainable_names_and_conversions():
     (dict(dale=0.8), "`dale` must be None when rank is set"),
     (dict(conn_prob=0.5), "`conn_prob` must be 1.0 when rank is set"),
     (dict(autapses=False), "`autapses` must be True when rank is set"),
-    (dict(init="identity"), "`init` must be 'normal' or 'orthogonal'"),
-    (dict(init=np.eye(10)), "`init` must be 'normal' or 'orthogonal' when rank is set"),
+    (dict(init=np.eye(10)), "`init` must be 'normal', 'orthogonal' or 'identity' when rank is set"),
     (dict(rank=11), "`rank` must be an integer <= 10"),
 ])
 def test_what_a_low_rank_network_refuses(kw, match):
