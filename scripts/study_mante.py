@@ -149,6 +149,24 @@ def analyze(task, res, n_trials: int, seed: int) -> dict:
             slopes[(cname, NAMES[1 + k], "own")] = float(np.polyfit(coh, P_end[sel, 1 + k], 1)[0])
             slopes[(cname, NAMES[1 + k], "choice")] = float(np.polyfit(coh, P_end[sel, 0], 1)[0])
     out["slopes"] = slopes
+    # the input axes of each context: the regression with context interactions gives
+    # beta_motion + context * beta_(motion x context), context = +1 / -1
+    tdr_x = A.tdr(h, A.mante_regressors(info, choice=ch, interactions=True), n_pcs=12, condition=cond,
+                  window=(s0, t_end))
+    P = tdr_x.pcs
+    axis_turn = {}
+    for stream in ("motion", "colour"):
+        i, j = tdr_x.names.index(stream), tdr_x.names.index(f"{stream} x context")
+        t = tdr_x.t_max[i]
+        main, inter = tdr_x.coefficients[i, t] @ P.T @ P, tdr_x.coefficients[j, t] @ P.T @ P
+        axis_turn[stream] = angle_deg(main + inter, main - inter)
+    # the noise floor of that angle: the same axes fitted on two random halves of the trials
+    half = np.random.default_rng([seed, 7]).permutation(h.shape[0]) < h.shape[0] // 2
+    fits = [A.tdr(h[m], {k: v[m] for k, v in F.items()}, n_pcs=12, condition=cond[m], window=(s0, t_end))
+            for m in (half, ~half)]
+    out["axis_split"] = {stream: angle_deg(fits[0].beta_max[1 + k], fits[1].beta_max[1 + k])
+                         for k, stream in enumerate(("motion", "colour"))}
+    out["axis_turn"] = axis_turn
 
     choice_axis = tdr.axis("choice")
     lines = []
@@ -194,6 +212,8 @@ def summarize(r: dict) -> dict:
             "b_mean": np.mean(m.inputs[use, :2], axis=0),
         }
     row["slopes"] = {" ".join(k): v for k, v in r["slopes"].items()}
+    row["axis_turn_deg"] = r["axis_turn"]
+    row["axis_split_deg"] = r["axis_split"]
     row["tdr_overlap"] = r["tdr"].to_dict()["overlap_before_qr"]
     row["lines_angle_deg"] = angle_deg(r["lines"][0].direction, r["lines"][1].direction)
     row["selection_angle_deg"] = angle_deg(row["motion"]["selection"], row["colour"]["selection"])
@@ -336,6 +356,7 @@ def main(argv=None) -> int:
     task = pr.tasks.make("context_dm", **(NO_DELAY if args.no_delay else {}))
     t0 = time.perf_counter()
     results, rows = [], []
+    n_trained = sum(not (study_dir / f"seed_{seed}" / "run.json").exists() for seed in range(n_nets))
     for seed in range(n_nets):
         t1 = time.perf_counter()
         res = trained(task, seed, study_dir, TRAIN_QUICK if args.quick else TRAIN_FULL)
@@ -393,6 +414,12 @@ def main(argv=None) -> int:
                ", ".join(mean_sd(r["manifold_angles_deg"][k] for r in rows) for k in range(3))],
               ["angle between the two contexts' lines (deg)", mean_sd(r["lines_angle_deg"] for r in rows)],
               ["angle between the two contexts' selection vectors (deg)", mean_sd(r["selection_angle_deg"] for r in rows)],
+              ["angle between the TDR motion axes of the two contexts (regression with interactions, deg)",
+               mean_sd(r["axis_turn_deg"]["motion"] for r in rows)],
+              ["angle between the TDR colour axes of the two contexts (deg)",
+               mean_sd(r["axis_turn_deg"]["colour"] for r in rows)],
+              ["noise floor: motion / colour axis fitted on two halves of the trials (deg)",
+               " / ".join(mean_sd(r["axis_split_deg"][k] for r in rows) for k in ("motion", "colour"))],
               ["angle of the motion input direction between contexts (deg)", mean_sd(r["input_angle_deg"][0] for r in rows)],
               ["angle of the colour input direction between contexts (deg)", mean_sd(r["input_angle_deg"][1] for r in rows)]]
     for stream in ("motion", "colour"):
@@ -416,8 +443,8 @@ def main(argv=None) -> int:
     text = (f"Measured by scripts/study_mante.py{flag}: {n_nets} networks "
             f"(context_dm{' without its delay' if args.no_delay else ''} defaults, seeds 0-{n_nets - 1}; training "
             f"{'to the criterion' if args.quick else '1000 steps, best validation kept'}), "
-            f"{args.trials} analysis trials each; "
-            f"{wall:.0f} s wall.\n\n## Summary (mean +/- sd over networks)\n\n"
+            f"{args.trials} analysis trials each. This run: {wall:.0f} s wall, {n_trained} networks "
+            f"trained (the others loaded from studies/{stem}/).\n\n## Summary (mean +/- sd over networks)\n\n"
             + format_table(summary_head, summary) + "\n\n" + format_table(["quantity", "value"], others)
             + "\n\n## Psychometric curves: P(choice +1) per coherence (%), mean over networks\n\n"
             + format_table(["stream", "context", "P(choice +1)"], psy)
