@@ -99,8 +99,8 @@ def test_manifold_angles_of_planted_planes():
 
 
 def _planted(rng, axes, n_trials=400, n_steps=30, noise=0.3):
-    """States r(k, t) = sum_v g_v(t) F_v(k) axes[v] + noise, with 72 conditions."""
-    n_rec = axes.shape[1]
+    """States r(k, t) = sum_v g_v(t) F_v(k) axes[v] + noise; 144 conditions (choice x
+    motion x colour x context)."""
     choice = rng.choice([-1.0, 1.0], n_trials)
     motion = rng.choice([-1, -0.3, -0.1, 0.1, 0.3, 1.0], n_trials)
     colour = rng.choice([-1, -0.3, -0.1, 0.1, 0.3, 1.0], n_trials)

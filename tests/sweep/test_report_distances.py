@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from purernn.sweep import report, rows_for_study, sweep
-from purernn.sweep.reporting import figure_distances, network_distance_groups
+from purernn.sweep.reporting import network_distance_groups
 
 from .helpers import InProcessBackend, write_study
 
