@@ -13,7 +13,7 @@ import numpy as np
 
 from ._validate import check_array, check_int
 from .config import TrainConfig, target_accuracy
-from .model import PARAM_NAMES, Network
+from .model import Network
 from .optim import AdamState
 
 __all__ = ["StepEvent", "TrainResult", "RunState"]
