@@ -172,3 +172,11 @@ def test_rank_one_network_reaches_criterion_on_the_seed_and_gate():
     result = pr.train(net, task, pr.default_train_config("and", seed=0), progress=False)
     assert result.reached_criterion and result.n_steps <= 500, (result.val_accuracy, result.n_steps)
     assert np.linalg.matrix_rank(result.net.params["W_rec"]) == 1
+
+
+def test_configurations_written_before_rank_existed_still_load():
+    """A network entry without "rank" (run.json written before low-rank networks; run files
+    build the configuration as NetworkConfig(**entry)) is a full-rank network."""
+    cfg = pr.default_network(tiny_task("xor"), seed=0, n_rec=8).config
+    old = {k: v for k, v in cfg.to_dict().items() if k != "rank"}
+    assert pr.NetworkConfig(**old) == cfg and cfg.rank is None
