@@ -89,7 +89,8 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
         Enables the analyses that need trials: accuracy, activity (PCA, trajectories,
         unit traces), the psychometric curve of a decision task and degradation; fixed
         points then start from task trajectories and use the task's resting input
-        (:func:`baseline_input`); times are then in ms (the task's ``dt``).
+        (``task.resting_input()``, else :func:`baseline_input`); times are then in ms (the
+        task's ``dt``).
     net_before : Network, optional
         The same network before training: spectra and weights before/after, weight change.
     out_dir : str or path-like
@@ -258,6 +259,8 @@ def _analyze(net, task, *, net_before, out_dir, rng, quick, summary_path, x, fig
         summary["pca_noise_free"] = clean_act.pca.to_dict()
         labels = task.condition_labels(clean) if hasattr(task, "condition_labels") else None
         lap("trials and activity")
+    if x is None and task is not None and hasattr(task, "resting_input"):
+        x = task.resting_input()
     if x is None:
         x = baseline_input(batch) if batch is not None else np.zeros(net.n_in)
     x = np.asarray(x, dtype=np.float64)
@@ -289,12 +292,12 @@ def _analyze(net, task, *, net_before, out_dir, rng, quick, summary_path, x, fig
     lin = linearize(net, rest.h, x)
     resp = free_response(net, rest.h, x, n_steps=1024 if quick else 4096, pulse=0.1,
                          rng=np.random.default_rng(seeds[4]))
-    lead = linearize(net, rest.h, x, by="modulus", eigenvalues=lin.eigenvalues)
     lin_summary = lin.to_dict()
     lin_summary.update(resp.to_dict())
     lin_summary.update(_modes(lin, dt))
-    # what the free run of the map follows: the oscillatory mode of largest |mu|
-    f_lead = lead.dominant_frequency
+    # what the free run of the map follows in the end: the mode of largest |mu| (a real
+    # one included: a real mu < 0 flips the state every step, 0.5 cycles per step)
+    f_lead = float(lin.frequency[int(np.argmax(np.abs(lin.eigenvalues)))])
     lin_summary["largest_modulus_frequency"] = float(f_lead) if np.isfinite(f_lead) else None
     if dt is not None:
         for key, f in (("measured_frequency_hz", resp.frequency), ("largest_modulus_frequency_hz", f_lead)):
@@ -302,8 +305,8 @@ def _analyze(net, task, *, net_before, out_dir, rng, quick, summary_path, x, fig
     lin_summary["at"] = "resting state" + ("" if rest.is_fixed_point else " (not a fixed point: q > tol)")
     lin_summary["note"] = ("frequency = arg(mu)/(2 pi) cycles per step (exact for the Euler map) of the "
                            "dominant mode (largest real part in continuous time); Im/(2 pi Re) is its "
-                           "small-angle form; largest_modulus_frequency: the mode of largest |mu|, which "
-                           "the free run of the map follows; measured = FFT peak of the free activity "
+                           "small-angle form; largest_modulus_frequency: the mode of largest |mu| (real or "
+                           "complex), which the free run of the map follows; measured = FFT peak of the free activity "
                            "after a kick of 0.1 from the same resting state (compare it with "
                            "largest_modulus_frequency; nonlinear when that state is unstable).")
     summary["linearization"] = lin_summary

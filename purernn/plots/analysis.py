@@ -21,7 +21,12 @@ _FP_STYLE = {"stable": ("o", "k", "stable fixed point"), "saddle": ("x", "C3", "
 
 
 def legend_outside(ax, *, where: str = "right", fontsize: float = 7, **kw):
-    """A legend outside `ax` (``where`` = "right" or "below"); None when nothing is labelled."""
+    """A legend outside `ax` (``where`` = "right" or "below"); None when nothing is labelled.
+
+    The legend needs room beside the axes: draw into a figure with constrained layout
+    (``purernn.figures.new_figure``, or ``plt.subplots(..., layout="constrained")``), or
+    the legend may be cut off when the figure is saved.
+    """
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
@@ -509,9 +514,9 @@ def plot_linearization(lin, response=None, axes=None, *, max_freq=None, dt=None,
 
     Left: eigenvalues of the map Jacobian with the unit circle; ringed, the dominant
     oscillatory mode of ``lin`` (red: chosen by ``linearize(by=...)``, by default the
-    largest real part in continuous time, the talk's choice) and the oscillatory mode of
-    largest ``|mu|`` (purple, when it differs), which is the one the free activity of
-    the map follows. Right (with `response`): power spectrum of the free activity after
+    largest real part in continuous time, the talk's choice) and the mode of largest
+    ``|mu|`` (purple, real or complex, when it differs), which the free activity of the
+    map follows in the end. Right (with `response`): power spectrum of the free activity after
     a small kick from the same point, with both predictions ``arg(mu) / (2 pi)``, the
     small-angle form ``Im / (2 pi Re)`` of the first (dotted) and the measured peak
     (dashed).
@@ -539,15 +544,15 @@ def plot_linearization(lin, response=None, axes=None, *, max_freq=None, dt=None,
     ax = axes[0]
     scale, unit = (1000.0 / dt, "Hz") if dt else (1.0, "cycles/step")
     mu_all = np.asarray(lin.eigenvalues)
-    osc = np.flatnonzero(mu_all.imag > 1e-10 * np.maximum(1.0, np.abs(mu_all)))
-    lead = int(osc[np.argmax(np.abs(mu_all[osc]))]) if osc.size else -1
+    lead = int(np.argmax(np.abs(mu_all))) if mu_all.size else -1  # real or complex
     plot_spectrum(mu_all, ax, color="C0", bulk=False, label="eigenvalues mu of the map Jacobian", legend=False)
     if lin.dominant >= 0:
         mu = mu_all[lin.dominant]
         ax.scatter([mu.real, mu.real], [mu.imag, -mu.imag], s=80, facecolors="none", edgecolors="C3", lw=1.2,
                    label=f"dominant mode (largest Re in continuous time): |mu| {abs(mu):.3f}, "
                          f"{lin.frequency[lin.dominant] * scale:.3g} {unit}")
-    if lead >= 0 and lead != lin.dominant:
+    if lead >= 0 and lead != lin.dominant and not (lin.dominant >= 0 and
+                                                   np.isclose(mu_all[lead], np.conj(mu_all[lin.dominant]))):
         mu = mu_all[lead]
         ax.scatter([mu.real, mu.real], [mu.imag, -mu.imag], s=130, facecolors="none", edgecolors="C4", lw=1.2,
                    label=f"largest |mu| = {abs(mu):.3f}: {lin.frequency[lead] * scale:.3g} {unit}")
@@ -566,7 +571,7 @@ def plot_linearization(lin, response=None, axes=None, *, max_freq=None, dt=None,
         if np.isfinite(f_small) and 0 < f_small < 0.5:
             ax.axvline(f_small * scale, color="C1", lw=1.2, ls=":",
                        label=f"its small-angle form Im/(2pi Re) = {f_small * scale:.4g} {unit}")
-        if lead >= 0 and lead != lin.dominant:
+        if lead >= 0 and not np.isclose(lin.frequency[lead], f_pred):
             ax.axvline(lin.frequency[lead] * scale, color="C4", lw=1.2, ls="-.",
                        label=f"largest |mu| mode = {lin.frequency[lead] * scale:.4g} {unit}")
         if np.isfinite(response.frequency):

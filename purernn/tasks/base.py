@@ -210,6 +210,14 @@ class Task:
                  f"Use pr.tasks.make({self.name!r}, preset={overrides['preset']!r}) instead.")
         return dataclasses.replace(self, **overrides)
 
+    def resting_input(self) -> np.ndarray:
+        """The input at rest, shape (n_in,): where the network sits before a trial's first
+        event, for fixed points and linearization. By default the noise-free input on the
+        first step (the median over trials); tasks whose first step is not at rest say so.
+        """
+        x = self.without_noise().sample(16, rng=0).x[:, 0, :]  # (16, n_in)
+        return np.median(x, axis=0) + 0.0
+
     def without_noise(self) -> "Task":
         """The same task with its input (and target) noise switched off: trials that show
         the task's structure, for figures. Scoring a network still uses the noisy task."""

@@ -443,6 +443,11 @@ class ContextDM(Task):
                 "correct": choice == batch.info["choice"], "group": ctx,
                 "group_names": {0: "context motion", 1: "context colour"}}
 
+    def resting_input(self) -> np.ndarray:
+        """The motion context before the stimulus: ``[0, 0, 1, 0]`` (the context inputs are
+        on for the whole trial, so each context has its own resting state)."""
+        return np.array([0.0, 0.0, 1.0, 0.0])
+
     def condition_labels(self, batch: Batch) -> dict[int, str]:
         """``"context motion, choice +"``."""
         ctx, ch = batch.info["context"], batch.info["choice"]

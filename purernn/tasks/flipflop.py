@@ -254,6 +254,10 @@ class FlipFlop(Task):
         info = {"condition": cond, "bits": final.copy(), "onsets": onsets, "pulses": values}
         return make_batch(x, y, np.ones_like(y), info)
 
+    def resting_input(self) -> np.ndarray:
+        """No pulse on any channel (the first step may carry one: `force_first_pulse`)."""
+        return np.zeros(self.n_in)
+
     def condition_labels(self, batch: Batch) -> dict[int, str]:
         """``"final 1"`` / ``"final 0"`` (set/reset), ``"bits +-+"`` (n bits)."""
         if self.kind == "jarne":
