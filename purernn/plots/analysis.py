@@ -37,6 +37,15 @@ def legend_outside(ax, *, where: str = "right", fontsize: float = 7, **kw):
     return ax.legend(handles, labels, fontsize=fontsize, frameon=False, **kw)
 
 
+def _cond_color(k: int, n: int):
+    """Colour of the k-th of n conditions: the default cycle up to 10, then tab20."""
+    if n <= 10:
+        return f"C{k % 10}"
+    import matplotlib
+
+    return matplotlib.colormaps["tab20"](k % 20)
+
+
 def _name(labels, c) -> str:
     c = int(c)
     return labels.get(c, f"condition {c}") if labels else f"condition {c}"
@@ -233,12 +242,14 @@ def plot_pca_trajectories(pcs, condition=None, ax=None, *, fixed_points=None, st
     pcs = np.asarray(pcs)
     i, j = dims
     cond = np.zeros(pcs.shape[0], dtype=int) if condition is None else np.asarray(condition)
-    for k, c in enumerate(np.unique(cond)):
+    present = np.unique(cond)
+    for k, c in enumerate(present):
         trials = np.flatnonzero(cond == c)[:max_trials_per_condition]
+        color = _cond_color(k, present.size)
         for n, t in enumerate(trials):
-            ax.plot(pcs[t, :, i], pcs[t, :, j], color=f"C{k % 10}", lw=0.8, alpha=0.8,
+            ax.plot(pcs[t, :, i], pcs[t, :, j], color=color, lw=0.8, alpha=0.8,
                     label=_name(labels, c) if n == 0 else None)
-            ax.plot(pcs[t, 0, i], pcs[t, 0, j], "o", color=f"C{k % 10}", ms=2)
+            ax.plot(pcs[t, 0, i], pcs[t, 0, j], "o", color=color, ms=2)
     if fixed_points is not None:
         _scatter_fixed_points(ax, np.asarray(fixed_points)[:, [i, j]], stable, fp_labels)
     ax.set_xlabel(f"PC {i + 1}")

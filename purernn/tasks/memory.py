@@ -211,7 +211,8 @@ class Romo(_Epochs, Task):
     name: ClassVar[str] = "romo"
     noise_fields: ClassVar[tuple] = ("sigma",)
     summary: ClassVar[str] = "compare two vibration frequencies across a delay (Romo et al.)"
-    source: ClassVar[str] = "Romo, Brody, Hernandez & Lemus (1999), Nature 399:470; timing after NeuroGym DelayComparison"
+    source: ClassVar[str] = ("Romo, Brody, Hernandez & Lemus (1999), Nature 399:470; timing after NeuroGym "
+                             "DelayComparison")
     _periods: ClassVar[tuple[str, ...]] = ("fixation", "stim1", "delay", "stim2", "decision")
 
     dt: float = 20.0

@@ -40,7 +40,8 @@ def test_fit_is_the_maximum_likelihood(model):
     for i in range(2):
         for j in range(2):
             e_i, e_j = np.eye(2)[i] * eps, np.eye(2)[j] * eps
-            H[i, j] = (nll(th + e_i + e_j) - nll(th + e_i - e_j) - nll(th - e_i + e_j) + nll(th - e_i - e_j)) / (4 * eps**2)
+            H[i, j] = (nll(th + e_i + e_j) - nll(th + e_i - e_j) - nll(th - e_i + e_j)
+                       + nll(th - e_i - e_j)) / (4 * eps**2)
     if model == "logistic":  # observed = expected information for the canonical link
         np.testing.assert_allclose(np.linalg.inv(H), fit.cov, rtol=1e-3)
     # per-level counts and the band
