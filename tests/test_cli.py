@@ -91,7 +91,8 @@ def _newcomer_session(tmp_path, run_cli):
     assert code == 0, err
     assert f"seed {seed} (stored" in out  # given, not drawn
     first, again = pr.load_run(runs / "first"), pr.load_run(runs / "again")
-    assert first.n_steps == again.n_steps == 30
+    # a lucky drawn seed may reach the criterion at an evaluation before step 30
+    assert first.n_steps == again.n_steps and first.n_steps in (10, 20, 30)
     for k, v in first.net.params.items():
         assert np.array_equal(again.net.params[k], v), k
     assert np.array_equal(first.history["loss"], again.history["loss"])
@@ -103,7 +104,7 @@ def _newcomer_session(tmp_path, run_cli):
     assert any(line.split()[:2] == ["first", "xor"] and str(seed) in line for line in lines)
     code, out, err = run_cli("runs", runs, "--json", "--where", "run=again")
     rows = json.loads(out)
-    assert code == 0 and len(rows) == 1 and rows[0]["seed"] == seed and rows[0]["steps"] == 30
+    assert code == 0 and len(rows) == 1 and rows[0]["seed"] == seed and rows[0]["steps"] == again.n_steps
 
     code, out, err = run_cli("evaluate", runs / "first", "--n-trials", 300, "--seed", 1, "--json")
     assert code == 0, err
