@@ -10,7 +10,8 @@ linearization; ``studies``: many realizations per condition; ``dynamics``: Lyapu
 spectra, quantities over realizations against a parameter, activity along a mode;
 ``population``: trajectories on task axes, line attractors and selection vectors,
 cross-validated variance, principal angles, distance matrices between networks and their
-embedding; ``psychometric``: psychometric curves of decision tasks.
+embedding; ``psychometric``: psychometric curves of decision tasks; ``taskvariance``:
+units shared among many rules (task variance maps, clusters, lesions, FTV, composed rules).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from .psychometric import *  # noqa: F401,F403
 from .psychometric import __all__ as _psychometric
 from .studies import *  # noqa: F401,F403
 from .studies import __all__ as _studies
+from .taskvariance import *  # noqa: F401,F403
+from .taskvariance import __all__ as _taskvariance
 from .trials import *  # noqa: F401,F403
 from .trials import __all__ as _trials
 
-__all__ = _trials + _analysis + _studies + _dynamics + _population + _psychometric
+__all__ = _trials + _analysis + _studies + _dynamics + _population + _psychometric + _taskvariance
