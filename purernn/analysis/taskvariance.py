@@ -1,5 +1,6 @@
-"""How is one network shared among many tasks? Task variance, clusters of units, lesions,
-fractional task variance and compositional rule inputs, after Yang et al. (2019).
+"""How is one network shared among many tasks? Task variance, clusters of units and
+fractional task variance, after Yang et al. (2019), Figs. 2, 3 and 5 (lesions and
+composed rule inputs, Figs. 4 and 6, are in :mod:`purernn.analysis.multirule`).
 
 G. R. Yang, M. R. Joglekar, H. F. Song, W. T. Newsome & X.-J. Wang (2019), "Task
 representations in neural networks trained to perform many cognitive tasks", Nat.
@@ -9,10 +10,7 @@ Neurosci. 22:297 (Figs. 2-6); their code, github.com/gyyang/multitask
 
     tv = task_variance(net, task, rules=RULES)          # (n_rec, n_rules)
     cl = cluster_units(tv, rng=0)                       # k-means, k by silhouette
-    les = lesion_performance(net, task, cl.groups(), rules=RULES, rng=0)
     ftv = fractional_task_variance(tv, "dm1", "dm2")    # one value per active unit
-    comp = composition_performance(net, task, "delayanti",
-                                   [{"fdanti": 1, "delaygo": 1, "fdgo": -1}], rng=0)
 
 A multi-rule task here is any task with a ``rules`` field (``task.replace(rules=(r,))``
 gives the task of one rule) whose inputs end with one rule input per rule, in the order
@@ -36,21 +34,13 @@ __all__ = [
     "ACTIVE_THRESHOLD",
     "TaskVariance",
     "UnitClusters",
-    "LesionEffects",
-    "Composition",
     "rule_batches",
     "task_variance",
     "variance_from_states",
     "normalize_variance",
     "kmeans",
     "cluster_units",
-    "silence_units",
-    "rule_performance",
-    "lesion_performance",
     "fractional_task_variance",
-    "compose_rule_input",
-    "composition_name",
-    "composition_performance",
 ]
 
 #: The 20 rules of Yang et al. (2019), in the order of their rule inputs.
@@ -416,94 +406,6 @@ def cluster_units(tv: TaskVariance, *, k_range=range(2, 30), n_init: int = 20,
                         rules=tv.rules, preferred=tuple(tv.rules[p] for p in pref[order]))
 
 
-# -- lesions --------------------------------------------------------------------------
-
-
-def silence_units(net, units):
-    """A copy of `net` whose `units` no longer act: their outgoing recurrent weights
-    (columns of W_rec) and readout weights (columns of W_out) are zero.
-
-    Their inputs and biases are kept, so they still respond, as in the original's
-    ``Model.lesion_units`` (which zeroes the same weights).
-    """
-    net = check_net(net)
-    units = np.asarray(units, dtype=int).reshape(-1)
-    if units.size and (units.min() < 0 or units.max() >= net.n_rec):
-        fail("units", f"indices in 0..{net.n_rec - 1}", units)
-    p = {k: np.array(v) for k, v in net.params.items()}
-    p["W_rec"][:, units] = 0.0
-    p["W_out"][:, units] = 0.0
-    return net.with_params(p)
-
-
-def rule_performance(net, task, rules=None, *, n_trials: int = 256, rng=0, combination=None) -> np.ndarray:
-    """Fraction of correct trials of each rule (the task's score, the original's get_perf),
-    on fresh noisy trials with the network's recurrent noise, shape (n_rules,).
-
-    `combination` (a dict rule -> weight) replaces each trial's rule input by that mix
-    (:func:`compose_rule_input`).
-    """
-    net = check_net(net)
-    rules = _rules(rules, task)
-    n_trials = check_int("n_trials", n_trials, lo=1)
-    rng = as_generator(rng)
-    out = np.empty(len(rules))
-    for i, r in enumerate(rules):
-        t = _rule_task(task, r)
-        b = t.sample(n_trials, rng)
-        x = b.x if combination is None else compose_rule_input(b.x, r, combination)
-        z = simulate(net, x, rng=rng).z
-        out[i] = float(np.mean(t.score(z, b)))
-    return out
-
-
-@dataclass(frozen=True)
-class LesionEffects:
-    """Performance of each rule after silencing each group of units (Yang et al. 2019, Fig. 4).
-
-    Attributes
-    ----------
-    rules : tuple of str
-    intact : ndarray, shape (n_rules,)
-    lesioned : ndarray, shape (n_groups, n_rules)
-    group_sizes : tuple of int
-    """
-
-    rules: tuple
-    intact: np.ndarray
-    lesioned: np.ndarray
-    group_sizes: tuple
-
-    @property
-    def change(self) -> np.ndarray:
-        """Lesioned minus intact performance, (n_groups, n_rules)."""
-        return self.lesioned - self.intact[None, :]
-
-
-def lesion_performance(net, task, groups, rules=None, *, n_trials: int = 256, rng=0) -> LesionEffects:
-    """Every rule's performance with each group of units silenced (:func:`silence_units`).
-
-    Parameters
-    ----------
-    net : Network
-    task : multi-rule Task
-    groups : sequence of index arrays
-        E.g. ``UnitClusters.groups()``.
-    rules : sequence of str, optional
-    n_trials : int
-        Trials per rule and group; every group sees the same trials and noise.
-    rng : int
-        Seed of the trials (the same for every group, so differences are the lesion's).
-    """
-    rules = _rules(rules, task)
-    seed = int(as_generator(rng).integers(2**31))
-    intact = rule_performance(net, task, rules, n_trials=n_trials, rng=seed)
-    les = [rule_performance(silence_units(net, g), task, rules, n_trials=n_trials, rng=seed) for g in groups]
-    return LesionEffects(rules=rules, intact=intact,
-                         lesioned=np.array(les).reshape(len(les), len(rules)),
-                         group_sizes=tuple(int(np.size(g)) for g in groups))
-
-
 # -- fractional task variance -----------------------------------------------------------
 
 
@@ -522,93 +424,3 @@ def fractional_task_variance(tv: TaskVariance, rule_a: str, rule_b: str,
     s = va + vb
     keep = s > check_number("threshold", threshold, lo=0.0)
     return (va[keep] - vb[keep]) / s[keep]
-
-
-# -- compositional rule inputs ----------------------------------------------------------
-
-
-def compose_rule_input(x, rule: str, combination: dict, *, rules=RULES) -> np.ndarray:
-    """Inputs `x` with the rule input of `rule` replaced by a weighted mix of rule inputs.
-
-    Parameters
-    ----------
-    x : array_like, shape (n_trials, n_steps, n_in)
-        Trials of `rule`; the last ``len(rules)`` inputs are the rule inputs, in the order
-        of `rules`, and the rule input is on (1) for the whole trial.
-    rule : str
-        The rule of the trials.
-    combination : dict of str -> float
-        Weights of the rule inputs to use instead, e.g. ``{"fdanti": 1, "delaygo": 1,
-        "fdgo": -1}`` (Anti + (Dly Go - Go), the paper's Fig. 6 for Dly Anti).
-
-    Returns
-    -------
-    ndarray, shape of `x`
-        ``x`` with ``1`` taken off the rule's own input and ``w_s`` added to the input of
-        each rule s of `combination` at every step (the input noise is kept).
-    """
-    x = np.array(x, dtype=np.float64 if np.asarray(x).dtype.kind != "f" else np.asarray(x).dtype)
-    rules = tuple(rules)
-    if x.ndim != 3 or x.shape[2] < len(rules):
-        fail("x", f"an array of shape (n_trials, n_steps, n_in >= {len(rules)})", x.shape)
-    check_choice("rule", rule, rules)
-    if not isinstance(combination, dict) or not combination:
-        fail("combination", "a non-empty dict rule -> weight", combination)
-    start = x.shape[2] - len(rules)
-    v = np.zeros(len(rules))
-    for r, w in combination.items():
-        check_choice("combination", r, rules)
-        v[rules.index(r)] += float(w)
-    v[rules.index(rule)] -= 1.0
-    x[..., start:] += v.astype(x.dtype)
-    return x
-
-
-def composition_name(combination: dict) -> str:
-    """``"Anti + Dly Go - Go"`` for ``{"fdanti": 1, "delaygo": 1, "fdgo": -1}``."""
-    parts = []
-    for i, (r, w) in enumerate(combination.items()):
-        name = RULE_NAMES.get(r, r)
-        w = float(w)
-        mag = "" if abs(w) == 1 else f"{abs(w):g} "
-        sign = ("- " if w < 0 else "+ ") if i else ("-" if w < 0 else "")
-        parts.append(f"{sign}{mag}{name}")
-    return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class Composition:
-    """Performance of one rule with composed rule inputs (Yang et al. 2019, Fig. 6).
-
-    Attributes
-    ----------
-    rule : str
-    combinations : tuple of dict
-    names : tuple of str
-    accuracy : ndarray, shape (n_combinations,)
-    """
-
-    rule: str
-    combinations: tuple
-    names: tuple
-    accuracy: np.ndarray
-
-
-def composition_performance(net, task, rule: str, combinations, *, n_trials: int = 500,
-                            rng=0) -> Composition:
-    """Performance on `rule`'s trials with each rule-input mix of `combinations`.
-
-    Notes
-    -----
-    The original's ``analysis/taskset.py`` (``replace_rule``, ``rule_strength``): e.g.
-    Dly Anti trials given ``Dly Anti`` (the trained input), ``Anti``, ``Anti + Dly Go``,
-    ``Anti + Dly Go - Go``. Every mix sees the same trials and noise.
-    """
-    combinations = tuple(dict(c) for c in combinations)
-    if not combinations:
-        fail("combinations", "at least one dict rule -> weight", combinations)
-    seed = int(as_generator(rng).integers(2**31))
-    acc = np.array([rule_performance(net, task, (rule,), n_trials=n_trials, rng=seed, combination=c)[0]
-                    for c in combinations])
-    return Composition(rule=rule, combinations=combinations,
-                       names=tuple(composition_name(c) for c in combinations), accuracy=acc)
