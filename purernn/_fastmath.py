@@ -35,8 +35,10 @@ __all__ = ["JIT_OPTIONS", "jit", "inline", "exp_neg_parts", "expm1_neg", "exp_ne
 #: ignoring the sign of zero. ``error_model="numpy"``: a division by zero gives inf or
 #: NaN (caught by the divergence guard) instead of a Python exception; with Numba's
 #: default ("python") every division carries a zero check that stops vectorization.
+#: ``nogil``: the kernels release the GIL, so that threads run blocks of trials at once.
 JIT_OPTIONS = dict(
     cache=True,
+    nogil=True,
     error_model="numpy",
     fastmath={"nsz", "arcp", "contract", "afn", "reassoc"},
 )

@@ -1,15 +1,67 @@
-"""Thread-pool settings for the compiled kernels (not model math).
+"""Thread settings for the compiled kernels (not model math).
 
-Parallel regions run on Numba's OpenMP threads, which by default spin after each region
-waiting for the next one. On a shared machine (two training processes on two cores, or
-any other load) the spinning threads take the cores from the threads doing the work: a
-seed-size training step measured 328 ms instead of 40 ms with passive waiting.
+The kernels run blocks of trials on a pool of Python threads (``purernn.kernels``); every
+matrix product inside them is one call into the BLAS that Numba links (SciPy's OpenBLAS).
+Two settings keep those threads from fighting over the cores:
 
-The setting must be in the environment before the OpenMP runtime loads, which happens
-at the first parallel call; :mod:`purernn._fastmath` imports this module before Numba.
-An explicit user setting wins.
+- BLAS runs single-threaded on each kernel thread (:func:`serial_blas`). A threaded
+  OpenBLAS product waits for all of its threads at the end, so when another process holds
+  a core it waits for the slowest: a (50 x 25600) x (25600 x 50) product measured 10 ms on
+  one thread and 1050 ms on two at a load of 5. The parallelism is purernn's own, over
+  blocks of trials that threads take as they become free.
+- Numba's OpenMP threads, if anything starts them, wait passively instead of spinning
+  (``OMP_WAIT_POLICY``): spinning threads take the cores from the threads doing the work.
+  The setting must be in the environment before the OpenMP runtime loads;
+  :mod:`purernn._fastmath` imports this module before Numba. A user's setting wins.
 """
 
+from __future__ import annotations
+
+import ctypes
+import glob
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+__all__ = ["serial_blas", "restore_blas"]
+
+_setters: list | None = None
+
+
+def _local_thread_setters() -> list:
+    """``openblas_set_num_threads_local`` of each OpenBLAS loaded by SciPy (OpenBLAS >= 0.3.27
+    sets the thread count of the calling thread only); empty if there is none (another BLAS,
+    an older OpenBLAS), and then BLAS keeps its own threads: results are unchanged."""
+    import scipy
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
+
+    paths = set(glob.glob(os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs", "*openblas*")))
+    try:
+        with open("/proc/self/maps") as maps:
+            paths.update(line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1])
+    except OSError:
+        pass
+    setters = []
+    for path in sorted(paths):
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+        setters.append(fn)
+    return setters
+
+
+def serial_blas(n_threads: int = 1) -> list[int]:
+    """Set the calling thread's BLAS thread count to `n_threads`; return the previous counts
+    (pass them back with :func:`restore_blas`)."""
+    global _setters
+    if _setters is None:
+        _setters = _local_thread_setters()
+    return [fn(n_threads) for fn in _setters]
+
+
+def restore_blas(previous: list[int]) -> None:
+    """Undo :func:`serial_blas` on the calling thread."""
+    for fn, n in zip(_setters or (), previous):
+        fn(n)

@@ -37,13 +37,15 @@ product one BLAS call. The vectorizable ``exp`` and ``tanh`` and the decorator p
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 
-from . import _fastmath as _fm
+from . import _fastmath as _fm, _threads
 from ._fastmath import JIT_OPTIONS, inline as _inline, jit as _jit
 
 __all__ = ["ACTIVATIONS", "JIT_OPTIONS", "trial_blocks", "work_buffers", "noise_scale", "forward",
@@ -248,109 +250,45 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
                 Z[t, b0 + b, o] = acc
 
 
-@_jit
-def _forward_kernel(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, H, DS, Z):
-    """All trials as one block: one product per step, which BLAS may itself run in parallel."""
-    _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, 0, DS.shape[1],
-                   H, DS, Z)
-
-
-@_jit(parallel=True)
-def _forward_kernel_blocks(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act,
-                           n_blocks, H, DS, Z):
-    """The trials cut into `n_blocks` fixed blocks, run in parallel (small products)."""
-    n_trials = DS.shape[1]
-    for k in numba.prange(n_blocks):
-        b0, b1 = _block(k, n_blocks, n_trials)
-        _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, b0, b1, H,
-                       DS, Z)
-
-
 # ---------------------------------------------------------------------------------------
 # Backpropagation through time
 # ---------------------------------------------------------------------------------------
 
 
+#: Steps of a block whose weight-gradient terms are summed by one product (see _bptt_block).
+_STAGE_STEPS = 16
+
+
 @_jit
-def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS):
-    """The BPTT recursion for trials [b0, b1), turning sigma'(a_t) into d_t in place.
+def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, x, H, b0, b1, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """BPTT for trials [b0, b1): d_t in place of sigma'(a_t), and the block's gradients.
 
         e_t = W_out^T dL/dz_t + rate_scale h_t          direct dL/dh_t
         g_T = e_T
         g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}
         d_t = alpha sigma'(a_t) * g_t                    d_t = dL/da_t
 
-    dz (n_steps, n_trials, n_out) is dL/dz_t = m (z_t - y_t) / n_trials; rate_scale is
-    l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
-    (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit. In row form
-    ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T``, one product for the block.
-    """
-    n_steps, n_trials, n_rec = DS.shape
-    n_out = dz.shape[2]
-    leak = 1.0 - alpha
-    g = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # g_t of the block, (n_block, n_rec)
-    back = np.empty((b1 - b0, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}, (n_block, n_rec)
-    for t in range(n_steps - 1, -1, -1):
-        if t < n_steps - 1:
-            np.dot(DS[t + 1, b0:b1], W_rec, back)
-        for b in range(b1 - b0):
-            # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t, one contiguous row at a time
-            if t < n_steps - 1:
-                for i in range(n_rec):
-                    g[b, i] = leak * g[b, i] + back[b, i] + rate_scale * H[t + 1, b0 + b, i]
-            else:
-                for i in range(n_rec):
-                    g[b, i] = rate_scale * H[t + 1, b0 + b, i]
-            for o in range(n_out):  # + W_out^T dL/dz_t
-                c = dz[t, b0 + b, o]
-                for i in range(n_rec):
-                    g[b, i] += c * W_out[o, i]
-            for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t
-                DS[t, b0 + b, i] = alpha * DS[t, b0 + b, i] * g[b, i]
-
-
-# ---------------------------------------------------------------------------------------
-# The gradient sums, and the backward kernels
-# ---------------------------------------------------------------------------------------
-
-
-@_jit
-def _backward_sums(dz, x, H, D, gW_in, gW_rec, gb_rec, gW_out, gb_out):
-    """Parameter gradients from d_t = dL/da_t (in D) and dL/dz_t::
-
         dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
         dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
 
-    Each sum over steps and trials is one large matrix product (BLAS, maybe threaded) or
-    a serial loop in a fixed order: the result does not depend on the thread count."""
-    n_steps, n_trials, n_rec = D.shape
-    n_out = dz.shape[2]
-    d_all = D.reshape(n_steps * n_trials, n_rec)  # (n_steps * n_trials, n_rec)
-    np.dot(d_all.T, H[:-1].reshape(n_steps * n_trials, n_rec), gW_rec)
-    np.dot(d_all.T, x.reshape(n_steps * n_trials, x.shape[2]), gW_in)
-    np.dot(dz.reshape(n_steps * n_trials, n_out).T, H[1:].reshape(n_steps * n_trials, n_rec), gW_out)
-    gb_rec[:] = 0.0
-    for k in range(d_all.shape[0]):
-        for i in range(n_rec):
-            gb_rec[i] += d_all[k, i]
-    gb_out[:] = 0.0
-    for t in range(n_steps):
-        for b in range(n_trials):
-            for o in range(n_out):
-                gb_out[o] += dz[t, b, o]
-
-
-@_jit
-def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
-    """The parameter gradients of trials [b0, b1), summed step by step (see _backward_sums).
-
-    Each step's product ``d_t^T h_{t-1}`` over the block is small enough for BLAS to run
-    it on the calling thread: the blocks share the cores without BLAS threads."""
-    n_steps, n_trials, n_rec = D.shape
-    n_in = x.shape[2]
-    n_out = dz.shape[2]
-    outer = np.empty((n_rec, n_rec), dtype=D.dtype)  # d_t^T h_{t-1} of the block, (n_rec, n_rec)
-    gW_in_T = np.zeros((n_in, n_rec), dtype=D.dtype)  # (n_in, n_rec): rows contiguous along units
+    dz (n_steps, n_trials, n_out) is dL/dz_t = m (z_t - y_t) / n_trials; rate_scale is
+    l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
+    (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit; the g* arrays
+    get the sums over the block's trials. In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T
+    d_{t+1})^T``, one product for the block. The rows d_t and h_{t-1} of _STAGE_STEPS
+    steps are copied side by side while they are in cache, and their terms of dL/dW_rec
+    summed by one product with an inner dimension of _STAGE_STEPS x n_block (a product
+    per step, inner dimension n_block, would run at a fraction of the BLAS speed).
+    """
+    n_steps, n_trials, n_rec = DS.shape
+    n_in, n_out, nb = x.shape[2], dz.shape[2], b1 - b0
+    leak = 1.0 - alpha
+    g = np.empty((nb, n_rec), dtype=DS.dtype)  # g_t of the block
+    back = np.empty((nb, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1} of the block
+    d_stage = np.empty((_STAGE_STEPS * nb, n_rec), dtype=DS.dtype)  # d_t rows of the stage
+    h_stage = np.empty((_STAGE_STEPS * nb, n_rec), dtype=DS.dtype)  # h_{t-1} rows of the stage
+    outer = np.empty((n_rec, n_rec), dtype=DS.dtype)
+    gW_in_T = np.zeros((n_in, n_rec), dtype=DS.dtype)  # rows contiguous along units
     for i in range(n_rec):  # loops: a slice assignment compiles several times as much code
         gb_rec[i] = 0.0
         for j in range(n_rec):
@@ -359,48 +297,45 @@ def _block_sums(dz, x, H, D, b0, b1, gW_in, gW_rec, gb_rec, gW_out, gb_out):
         gb_out[o] = 0.0
         for i in range(n_rec):
             gW_out[o, i] = 0.0
-    for t in range(n_steps):
-        np.dot(D[t, b0:b1].T, H[t, b0:b1], outer)
-        for i in range(n_rec):
-            for j in range(n_rec):
-                gW_rec[i, j] += outer[i, j]
-        for b in range(b0, b1):
-            for i in range(n_rec):
-                gb_rec[i] += D[t, b, i]
-            for j in range(n_in):
-                c = x[t, b, j]
+    staged = 0  # steps in the stage
+    for t in range(n_steps - 1, -1, -1):
+        if t < n_steps - 1:
+            np.dot(DS[t + 1, b0:b1], W_rec, back)
+        for b in range(nb):
+            # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t, one contiguous row at a time
+            if t < n_steps - 1:
                 for i in range(n_rec):
-                    gW_in_T[j, i] += c * D[t, b, i]
-            for o in range(n_out):
-                c = dz[t, b, o]
+                    g[b, i] = leak * g[b, i] + back[b, i] + rate_scale * H[t + 1, b0 + b, i]
+            else:
+                for i in range(n_rec):
+                    g[b, i] = rate_scale * H[t + 1, b0 + b, i]
+            row = staged * nb + b
+            for o in range(n_out):  # + W_out^T dL/dz_t; the readout's gradients
+                c = dz[t, b0 + b, o]
                 gb_out[o] += c
                 for i in range(n_rec):
-                    gW_out[o, i] += c * H[t + 1, b, i]
+                    g[b, i] += c * W_out[o, i]
+                    gW_out[o, i] += c * H[t + 1, b0 + b, i]
+            for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t, staged with h_{t-1}
+                d = alpha * DS[t, b0 + b, i] * g[b, i]
+                DS[t, b0 + b, i] = d
+                d_stage[row, i] = d
+                h_stage[row, i] = H[t, b0 + b, i]
+                gb_rec[i] += d
+            for j in range(n_in):
+                c = x[t, b0 + b, j]
+                for i in range(n_rec):
+                    gW_in_T[j, i] += c * d_stage[row, i]
+        staged += 1
+        if staged == _STAGE_STEPS or t == 0:  # the stage's sum_t d_t h_{t-1}^T, one product
+            np.dot(d_stage[:staged * nb].T, h_stage[:staged * nb], outer)
+            for i in range(n_rec):
+                for j in range(n_rec):
+                    gW_rec[i, j] += outer[i, j]
+            staged = 0
     for i in range(n_rec):
         for j in range(n_in):
             gW_in[i, j] = gW_in_T[j, i]
-
-
-@_jit
-def _backward_kernel(dz, W_out, rate_scale, W_rec, alpha, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
-    """BPTT for all trials as one block, then the parameter gradients."""
-    _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, 0, DS.shape[1], DS)
-    _backward_sums(dz, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out)
-
-
-@_jit(parallel=True)
-def _backward_kernel_blocks(dz, W_out, rate_scale, W_rec, alpha, x, H, n_blocks, DS, P_in, P_rec, P_brec,
-                            P_out, P_bout):
-    """BPTT and gradients on `n_blocks` fixed blocks of trials in parallel (small products).
-
-    Block k writes its own slice ``P_*[k]`` of the per-block gradient buffers; the wrapper
-    sums them serially in block order: the result does not depend on the thread count.
-    """
-    n_trials = DS.shape[1]
-    for k in numba.prange(n_blocks):
-        b0, b1 = _block(k, n_blocks, n_trials)
-        _bptt_block(dz, W_out, rate_scale, W_rec, alpha, H, b0, b1, DS)
-        _block_sums(dz, x, H, DS, b0, b1, P_in[k], P_rec[k], P_brec[k], P_out[k], P_bout[k])
 
 
 # ---------------------------------------------------------------------------------------
@@ -429,27 +364,67 @@ def _adam_kernel(p, g, m, v, scale, lr, beta1, beta2, eps, bias1, bias2):
 # Dispatch: trial blocks, work buffers and the public wrappers
 # ---------------------------------------------------------------------------------------
 
-#: OpenBLAS runs a matrix product on the calling thread up to this many multiply-adds
-#: (m * n * k <= 65536 * GEMM_MULTITHREAD_THRESHOLD, with the default threshold 4).
-_BLAS_SERIAL_WORK = 2**18
-#: Trials per block when the kernels run blocks of trials in parallel.
+#: Trials per block: blocks of trials run through all their steps on separate threads.
 _BLOCK_TRIALS = 16
 
 
 def trial_blocks(n_trials: int, n_rec: int) -> int:
-    """How many blocks of trials the kernels run in parallel.
+    """How many blocks of trials the kernels cut a batch into.
 
-    At the seed's size (64 x 50 x 50) BLAS runs the per-step product of a block on one
-    thread and would leave the other cores idle: the kernels then cut the trials into
-    blocks of 16, which run in parallel through all steps and sum their own gradients.
-    Once a 16-trial product is big enough for BLAS threads (n_rec >= 128), one block,
-    and BLAS splits each product (block threads and BLAS threads would compete).
-    The partition depends only on the sizes, never on the thread count or the machine,
-    so results are bitwise reproducible with any NUMBA_NUM_THREADS.
+    Blocks of about 16 trials: each block's product of a step, ``(16, n_rec) x (n_rec,
+    n_rec)``, is big enough to run near the speed of BLAS on one core, and a batch of 64
+    trials gives 4 blocks, so that threads that find a core busy take fewer blocks. A
+    batch of 2 to 31 trials is cut in two. The partition depends only on the sizes,
+    never on the thread count, the load or the machine, so results are bitwise
+    reproducible with any ``NUMBA_NUM_THREADS``. (`n_rec` is part of the rule's
+    signature, so that a future rule can depend on it; today it does not.)
     """
-    if n_trials < 2 * _BLOCK_TRIALS or _BLOCK_TRIALS * n_rec * n_rec > _BLAS_SERIAL_WORK:
+    if n_trials < 2:
         return 1
-    return -(-n_trials // _BLOCK_TRIALS)
+    return max(2, -(-n_trials // _BLOCK_TRIALS))
+
+
+def _bounds(n: int, n_parts: int) -> list[tuple[int, int]]:
+    """The fixed partition of range(n) into n_parts contiguous parts, sizes within one."""
+    return [(k * n // n_parts, (k + 1) * n // n_parts) for k in range(n_parts)]
+
+
+_pools: dict = {}  # number of helper threads -> ThreadPoolExecutor
+
+
+def _run_parallel(calls: list) -> None:
+    """Run ``kernel(*args)`` for each ``(kernel, args)`` of `calls`.
+
+    Up to ``numba.get_num_threads()`` threads (this one and a pool's) each take the next
+    call as soon as they are free: when another process holds a core, the other threads
+    run more of the calls instead of waiting for it. Each call is a block of trials or
+    rows, writing outputs of its own, and its arithmetic does not depend on the thread
+    that runs it: results are bitwise identical for any thread count and any load. BLAS
+    runs single-threaded inside (:func:`purernn._threads.serial_blas`).
+    """
+    n_threads = min(len(calls), numba.get_num_threads())
+    next_call = itertools.count().__next__  # atomic under the GIL
+
+    def work():
+        while (k := next_call()) < len(calls):
+            kernel, args = calls[k]
+            kernel(*args)
+
+    previous = _threads.serial_blas()
+    try:
+        if n_threads <= 1:
+            work()
+            return
+        pool = _pools.get(n_threads - 1)
+        if pool is None:
+            pool = _pools[n_threads - 1] = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="purernn",
+                                                              initializer=_threads.serial_blas)
+        helpers = [pool.submit(work) for _ in range(n_threads - 1)]
+        work()
+        for future in helpers:
+            future.result()
+    finally:
+        _threads.restore_blas(previous)
 
 
 _work = threading.local()
@@ -487,6 +462,38 @@ def noise_scale(alpha: float, sigma_rec: float) -> float:
 def _c(a, dtype) -> np.ndarray:
     """`a` as a C-contiguous array of `dtype` (no copy when it already is one)."""
     return np.ascontiguousarray(a, dtype=dtype)
+
+
+_pools: dict = {}  # thread count -> ThreadPoolExecutor
+
+
+def _run_blocks(kernel, args, outputs, n_trials: int, n_blocks: int) -> None:
+    """``kernel(*args, b0, b1, *outputs)`` for each block [b0, b1) of the trials.
+
+    Up to ``numba.get_num_threads()`` threads (this one and a pool's) each take the next
+    block as soon as they are free: when another process holds a core, the other threads
+    run more of the blocks instead of waiting for it. Blocks write disjoint trials of the
+    outputs, and which thread runs a block changes nothing in its arithmetic, so results
+    are bitwise identical for any thread count and any load.
+    """
+    bounds = [(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks) for k in range(n_blocks)]
+    n_threads = min(n_blocks, numba.get_num_threads())
+    if n_threads <= 1:
+        for b0, b1 in bounds:
+            kernel(*args, b0, b1, *outputs)
+        return
+    if n_threads - 1 not in _pools:
+        _pools[n_threads - 1] = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="purernn")
+    next_block = itertools.count().__next__  # atomic under the GIL
+
+    def work():
+        while (k := next_block()) < n_blocks:
+            kernel(*args, *bounds[k], *outputs)
+
+    helpers = [_pools[n_threads - 1].submit(work) for _ in range(n_threads - 1)]
+    work()
+    for future in helpers:
+        future.result()
 
 
 def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation: str):
@@ -531,11 +538,8 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
     args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
             _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
             1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation])
-    n_blocks = trial_blocks(n_trials, n_rec)
-    if n_blocks > 1:
-        _forward_kernel_blocks(*args, n_blocks, H, DS, Z)
-    else:  # no parallel launch: its latency is all cost when there is one block
-        _forward_kernel(*args, H, DS, Z)
+    _run_parallel([(_forward_block, args + (b0, b1, H, DS, Z))
+                   for b0, b1 in _bounds(n_trials, trial_blocks(n_trials, n_rec))])
     return H, DS, Z
 
 
@@ -556,22 +560,27 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     dict of str -> ndarray
         Gradients of the data term and the rate regularizer, keyed like `params` (no
         weight regularizer, no connectivity masks: :mod:`purernn.losses` adds those).
+
+    Notes
+    -----
+    Blocks of trials run the recursion and sum their own gradients on several threads
+    (:func:`_run_parallel`); the blocks' sums are then added in block order.
     """
     W_rec = params["W_rec"]
     dtype = W_rec.dtype
-    grads = {k: np.empty(np.shape(params[k]), dtype=dtype) for k in ("W_in", "W_rec", "b_rec", "W_out", "b_out")}
+    n_trials, n_rec = DS.shape[1], DS.shape[2]
     args = (_c(dz, dtype), _c(params["W_out"], dtype), dtype.type(rate_scale), _c(W_rec, dtype),
             dtype.type(alpha), _c(x_tm, dtype), H)
-    n_blocks = trial_blocks(DS.shape[1], W_rec.shape[0])
-    if n_blocks > 1:
-        parts = [np.empty((n_blocks,) + g.shape, dtype=dtype) for g in grads.values()]
-        _backward_kernel_blocks(*args, n_blocks, DS, *parts)
-        for g, part in zip(grads.values(), parts):  # serial sum in block order
-            g[...] = part[0]
-            for k in range(1, n_blocks):
-                g += part[k]
-    else:
-        _backward_kernel(*args, DS, *grads.values())
+    blocks = _bounds(n_trials, trial_blocks(n_trials, n_rec))
+    names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
+    parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
+    _run_parallel([(_bptt_block, args + (b0, b1, DS) + tuple(part[k] for part in parts))
+                   for k, (b0, b1) in enumerate(blocks)])
+    grads = {}
+    for name, part in zip(names, parts):  # the blocks' sums added in block order
+        grads[name] = part[0].copy()
+        for k in range(1, len(blocks)):
+            grads[name] += part[k]
     return grads
 
 

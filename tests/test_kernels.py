@@ -108,33 +108,36 @@ def _compare_with_reference(net, x, y, mask, noise, h0):
 @pytest.mark.parametrize("alpha", [1.0, 0.3])
 @pytest.mark.parametrize("dale", [None, 0.75])
 def test_simulate_and_gradient_match_reference(activation, alpha, dale, rng):
-    """One block of trials (the serial path): noise, a per-trial h0, a partial mask, L2."""
+    """One trial, then four in two blocks: noise, a per-trial h0, a partial mask, L2."""
     net = make_net(rng, activation=activation, alpha=alpha, dale=dale, sigma_rec=0.2)
-    assert kernels.trial_blocks(4, net.n_rec) == 1
-    x, y, mask = make_data(rng, 4, 15, net.n_in, net.n_out)
-    noise = rng.standard_normal((4, 15, net.n_rec))
-    h0 = 0.5 * rng.standard_normal((4, net.n_rec))
-    _compare_with_reference(net, x, y, mask, noise, h0)
+    for n_trials, n_blocks in ((1, 1), (4, 2)):
+        assert kernels.trial_blocks(n_trials, net.n_rec) == n_blocks
+        x, y, mask = make_data(rng, n_trials, 15, net.n_in, net.n_out)
+        noise = rng.standard_normal((n_trials, 15, net.n_rec))
+        h0 = 0.5 * rng.standard_normal((n_trials, net.n_rec))
+        _compare_with_reference(net, x, y, mask, noise, h0)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("alpha", [1.0, 0.3])
 def test_parallel_trial_blocks_match_reference(activation, alpha, rng):
-    """Enough trials for the kernels to run several blocks of trials in parallel."""
-    n_trials = 40
+    """Enough trials for the kernels to run several blocks of trials in parallel, and
+    enough steps for two full stages of the weight-gradient sums and a partial one."""
+    n_trials, n_steps = 40, 2 * kernels._STAGE_STEPS + 5
     net = make_net(rng, n_rec=12, activation=activation, alpha=alpha, sigma_rec=0.2)
     assert kernels.trial_blocks(n_trials, net.n_rec) == 3
-    x, y, mask = make_data(rng, n_trials, 9, net.n_in, net.n_out)
-    noise = rng.standard_normal((n_trials, 9, net.n_rec))
+    x, y, mask = make_data(rng, n_trials, n_steps, net.n_in, net.n_out)
+    noise = rng.standard_normal((n_trials, n_steps, net.n_rec))
     h0 = 0.3 * rng.standard_normal(net.n_rec)  # one state for all trials
     _compare_with_reference(net, x, y, mask, noise, h0)
 
 
 def test_trial_blocks_depend_only_on_sizes():
-    assert kernels.trial_blocks(31, 50) == 1  # fewer than two blocks' worth
+    assert kernels.trial_blocks(1, 50) == 1
+    assert kernels.trial_blocks(31, 50) == 2  # fewer than two blocks' worth: cut in two
     assert kernels.trial_blocks(64, 50) == 4
     assert kernels.trial_blocks(65, 50) == 5  # the last block is shorter
-    assert kernels.trial_blocks(64, 200) == 1  # BLAS threads split each product instead
+    assert kernels.trial_blocks(64, 1000) == 4
 
 
 def test_noise_scale():
