@@ -21,6 +21,7 @@ from .multitask import MultitaskGates
 from .neurogym import NeuroGymTask, from_neurogym
 from .oscillators import Oscillation, SineGenerator
 from .timing import IntervalReproduction, TimeReproduction
+from .yang2019 import Yang2019
 
 __all__ = [
     "Batch",
@@ -48,6 +49,7 @@ __all__ = [
     "MultitaskGates",
     "NeuroGymTask",
     "from_neurogym",
+    "Yang2019",
 ]
 
 #: Registry: task name -> Task subclass. Presets (``flipflop3``) are subclasses that only
@@ -71,6 +73,7 @@ TASKS: dict = {
         Romo,
         MultitaskGates,
         IntervalReproduction,
+        Yang2019,
     )
 }
 

@@ -30,7 +30,18 @@ N_CONDITIONS = {
     "romo": 10,  # 5 pairs x 2 orders
     "multitask_gates": 8,  # 2 gates x 4 bit pairs
     "interval_reproduction": 5,  # 5 intervals
+    "yang2019": 20,  # 20 rules (tests/tasks/test_yang2019.py tests each)
 }
+
+#: Tasks whose batches are as long as their longest trial (at most ``task.n_steps``), and
+#: the fraction of the generic tests' trial counts they draw (their trials are large:
+#: 85 inputs x up to 210 steps; test_yang2019.py covers them rule by rule).
+VARIABLE_LENGTH = {"yang2019"}
+SCALE = {"yang2019": 0.1}
+
+
+def _n(name, n):
+    return max(int(n * SCALE.get(name, 1.0)), 1)
 
 #: Best accuracy a constant output can reach (the fraction of trials a constant answers right).
 CHANCE = {
@@ -50,6 +61,7 @@ CHANCE = {
     "romo": 0.5,
     "multitask_gates": 0.5,  # AND is 0 on 3/4 of bit pairs, OR on 1/4
     "interval_reproduction": 0.0,  # a constant never crosses at the go time
+    "yang2019": 0.2,  # a flat ring points nowhere in particular: ~0.2 of the targets are near it
 }
 
 #: A duration (or onset) field of each task that must refuse a negative value.
@@ -70,6 +82,7 @@ DURATION_FIELD = {
     "romo": "delay",
     "multitask_gates": "context_on",
     "interval_reproduction": "ready_on",
+    "yang2019": "n_eachring",  # its durations are the original's, not fields
 }
 
 
@@ -97,10 +110,12 @@ def test_registry_matches_tables():
 def test_shapes_dtypes_masks(name):
     task = make(name)
     batch = task.sample(16, rng=np.random.default_rng(0))
+    n_steps = batch.n_steps if name in VARIABLE_LENGTH else task.n_steps
+    assert n_steps <= task.n_steps
     shapes = {
-        "x": (16, task.n_steps, task.n_in),
-        "y": (16, task.n_steps, task.n_out),
-        "mask": (16, task.n_steps, task.n_out),
+        "x": (16, n_steps, task.n_in),
+        "y": (16, n_steps, task.n_out),
+        "mask": (16, n_steps, task.n_out),
     }
     for attr, shape in shapes.items():
         a = getattr(batch, attr)
@@ -110,7 +125,7 @@ def test_shapes_dtypes_masks(name):
         assert np.all(np.isfinite(a)), attr
     assert np.all((batch.mask >= 0) & (batch.mask <= 1))
     assert np.all(batch.mask.sum(axis=(1, 2)) > 0)  # every trial is judged somewhere
-    assert batch.n_trials == 16 and batch.n_steps == task.n_steps
+    assert batch.n_trials == 16 and batch.n_steps == n_steps
     cond = batch.info["condition"]
     assert cond.shape == (16,) and cond.dtype.kind == "i"
     for key, value in batch.info.items():
@@ -135,7 +150,7 @@ def test_determinism(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_conditions_balanced(name):
-    n = 2000
+    n = _n(name, 2000)
     batch = make(name).sample(n, rng=np.random.default_rng(1))
     labels, counts = np.unique(batch.info["condition"], return_counts=True)
     k = N_CONDITIONS[name]
@@ -150,10 +165,11 @@ def test_conditions_balanced(name):
 def test_perfect_output_scores_100(name):
     task = make(name)
     seed = 3
-    batch = task.sample(300, rng=np.random.default_rng(seed))
+    n = _n(name, 300)
+    batch = task.sample(n, rng=np.random.default_rng(seed))
     z = perfect_output(task, batch, np.random.default_rng(seed))
     correct = task.score(z, batch)
-    assert correct.dtype == bool and correct.shape == (300,)
+    assert correct.dtype == bool and correct.shape == (n,)
     assert correct.all()
     assert task.accuracy(z, batch) == 1.0
 
@@ -161,7 +177,7 @@ def test_perfect_output_scores_100(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_constant_output_at_most_chance(name):
     task = make(name)
-    n = 2000
+    n = _n(name, 2000)
     batch = task.sample(n, rng=np.random.default_rng(4))
     chance = CHANCE[name]
     tol = 4 * np.sqrt(max(chance * (1 - chance), 1.0 / n) / n)
@@ -185,7 +201,7 @@ def test_overrides_validated(name):
     assert "criterion" in str(err.value) and "dt" in str(err.value)  # lists valid fields
     with pytest.raises(ValidationError, match="`not_a_field`"):
         make(name).replace(not_a_field=1)
-    noise = "noise_sigma" if "noise_sigma" in cls.field_names() else "sigma"
+    noise = next((f for f in ("noise_sigma", "sigma_x") if f in cls.field_names()), "sigma")
     with pytest.raises(ValidationError, match=f"`{noise}`"):
         make(name, **{noise: -0.1})
     for bad in ({"criterion": 1.5}, {"dt": 0.0}, {"alpha": 2.0}):
@@ -227,9 +243,10 @@ def test_large_batch_is_drawn_trial_by_trial_alike(name):
     every condition that small batches show, and its arrays have the documented layout.
     (How fast sampling is: bench/test_tasks.py.)"""
     task = make(name)
-    batch = task.sample(1000, rng=np.random.default_rng(0))
-    assert batch.x.shape == (1000, task.n_steps, task.n_in)
-    small = np.concatenate([task.sample(20, rng=np.random.default_rng(s)).info["condition"]
+    n = _n(name, 1000)
+    batch = task.sample(n, rng=np.random.default_rng(0))
+    assert batch.x.shape == (n, batch.n_steps if name in VARIABLE_LENGTH else task.n_steps, task.n_in)
+    small = np.concatenate([task.sample(_n(name, 20), rng=np.random.default_rng(s)).info["condition"]
                             for s in range(5)])
     assert set(np.unique(small)) <= set(np.unique(batch.info["condition"]))
 
