@@ -126,7 +126,8 @@ def compose_rule_input(x, rule: str, combination: dict, *, rules=RULES) -> np.nd
     ----------
     x : array_like, shape (n_trials, n_steps, n_in)
         Trials of `rule`; the last ``len(rules)`` inputs are the rule inputs, in the order
-        of `rules`, and the rule input is on (1) for the whole trial.
+        of `rules`. The rule input is 1 while a trial lasts (0 on the padding after a
+        shorter trial's end), plus input noise.
     rule : str
         The rule of the trials.
     combination : dict of str -> float
@@ -137,7 +138,8 @@ def compose_rule_input(x, rule: str, combination: dict, *, rules=RULES) -> np.nd
     -------
     ndarray, shape of `x`
         ``x`` with ``1`` taken off the rule's own input and ``w_s`` added to the input of
-        each rule s of `combination` at every step (the input noise is kept).
+        each rule s of `combination` at every step where the rule's own input is on
+        (above 0.5); the input noise is kept.
     """
     x = np.array(x, dtype=np.float64 if np.asarray(x).dtype.kind != "f" else np.asarray(x).dtype)
     rules = tuple(rules)
@@ -151,8 +153,10 @@ def compose_rule_input(x, rule: str, combination: dict, *, rules=RULES) -> np.nd
     for r, w in combination.items():
         check_choice("combination", r, rules)
         v[rules.index(r)] += float(w)
+    own = start + rules.index(rule)
     v[rules.index(rule)] -= 1.0
-    x[..., start:] += v.astype(x.dtype)
+    on = (x[..., own] > 0.5)[..., None]  # (n_trials, n_steps, 1)
+    x[..., start:] += on * v.astype(x.dtype)
     return x
 
 

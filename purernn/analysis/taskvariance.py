@@ -84,6 +84,8 @@ def _rule_task(task, rule: str):
     if "rules" not in getattr(task, "field_names", lambda: ())():
         fail("task", "a multi-rule task with a `rules` field (pr.tasks.make('yang2019'))",
              getattr(task, "name", type(task).__name__))
+    if "rule_prob" in task.field_names():
+        return task.replace(rules=(rule,), rule_prob=None)
     return task.replace(rules=(rule,))
 
 
@@ -137,14 +139,15 @@ def variance_from_states(h, t_start: int = 0) -> np.ndarray:
 def rule_batches(task, rules=None, *, n_trials: int = 200, rng=0) -> dict:
     """Noise-free trials of each rule: ``{rule: Batch}``.
 
-    A task with a ``test_batch(rule)`` method (a fixed grid of conditions, like the
-    original's ``mode='test'``) gives those; otherwise `n_trials` trials drawn from
+    A task with a ``stimulus_grid(rule)`` method (a fixed grid of stimulus conditions
+    with fixed timing, the original's ``mode='test'``; ``pr.tasks.make("yang2019")``)
+    gives those; otherwise `n_trials` trials drawn from
     ``task.replace(rules=(rule,)).without_noise()``.
     """
     rules = _rules(rules, task)
     n_trials = check_int("n_trials", n_trials, lo=2)
     rng = as_generator(rng)
-    grid = getattr(task, "test_batch", None)
+    grid = getattr(task, "stimulus_grid", None)
     out = {}
     for r in rules:
         out[r] = grid(r) if callable(grid) else _rule_task(task, r).without_noise().sample(n_trials, rng)
@@ -170,7 +173,9 @@ def task_variance(net, task=None, rules=None, *, batches=None, n_trials: int = 2
         Trials per rule drawn from `task`.
     skip_ms : float
         Time left out at the start of each trial (ms; converted with ``task.dt``, 1 ms
-        per step without a task).
+        per step without a task) when a batch does not say where its first fixation
+        epoch ends (``info["epoch_fix1"]``, (n_trials, 2) [start, end) steps: then the
+        variance starts there, as the original's does).
     rng : numpy.random.Generator, int or None
         Draws the trials.
 
@@ -200,7 +205,9 @@ def task_variance(net, task=None, rules=None, *, batches=None, n_trials: int = 2
             fail("batches", f"a batch for every rule (missing {r!r})", sorted(batches))
         b = batches[r]
         h = simulate(net, b.x).h  # (n_trials, n_steps, n_rec)
-        t0 = min(skip, h.shape[1] - 1)
+        fix1 = b.info.get("epoch_fix1") if isinstance(b.info, dict) else None
+        t0 = int(np.max(np.asarray(fix1)[:, 1])) if fix1 is not None else skip
+        t0 = min(max(t0, 0), h.shape[1] - 1)
         var.append(variance_from_states(h, t0))
         starts.append(t0)
         counts.append(int(h.shape[0]))

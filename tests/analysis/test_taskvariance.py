@@ -179,6 +179,10 @@ def test_compose_rule_input_is_the_arithmetic(rng):
     want[..., start + tvm.RULES.index("fdgo")] -= 1
     np.testing.assert_array_equal(x, want)
     np.testing.assert_array_equal(x[..., 0], b.x[..., 0])
+    # padding after a trial's end (rule input 0) is left alone
+    xp = b.x.copy()
+    xp[0, -2:, :] = 0.0
+    np.testing.assert_array_equal(pr.analysis.compose_rule_input(xp, "delayanti", combo)[0, -2:], 0.0)
     assert pr.analysis.composition_name(combo) == "Anti + Dly Go - Go"
     # the trained input itself changes nothing
     np.testing.assert_array_equal(pr.analysis.compose_rule_input(b.x, "delayanti", {"delayanti": 1}), b.x)
