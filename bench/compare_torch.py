@@ -1,103 +1,78 @@
-"""purernn against an equivalent PyTorch CPU model: same equation, same sizes, Adam,
-autograd. Runs only where PyTorch is installed (it is never a dependency of purernn):
+"""purernn against PyTorch (eager) and JAX (jit + lax.scan), without pytest-benchmark.
 
-    python bench/compare_torch.py            # prints ms per step and purernn's speed-up
+    python -m bench.compare_torch                      # every size, float64 and float32
+    python -m bench.compare_torch --sizes 50,400,64 --dtypes float64 --rounds 20
 
-Both sides do one full training step (forward, gradient, Adam update) on the same
-network, batch and dtype; compile/warm-up calls are excluded; the median of several
-rounds is reported. The first step's losses are checked to agree.
+The same peers, checks and table as ``pytest bench/test_peers.py`` (see bench/peers.py):
+each peer's first step is checked against purernn's loss and gradient, then timed
+separately from the median of `rounds` further steps. A peer whose library is not
+installed is left out (PyTorch, JAX and optax are never dependencies of purernn).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
-import numpy as np
+from . import peers
+from .conftest import blas_peak
+from .test_step import SIZES
 
-SIZES = [(50, 400, 64), (50, 400, 1), (256, 200, 64), (1000, 100, 64)]
-N_IN, N_OUT = 3, 2
+
+def _available(system):
+    try:
+        for module in {"torch": ("torch",), "jax": ("jax", "optax")}.get(system, ()):
+            __import__(module)
+    except ImportError:
+        return False
+    return True
 
 
-def _median_ms(fn, rounds):
-    fn()  # warm-up
+def measure(size, dtype, system, rounds):
+    """One row of the table: the peer's first call, its check, and the median of `rounds` steps."""
+    net, batch = peers.problem(size, dtype)
+    t0 = time.perf_counter()
+    peer = peers.PEER_CLASSES[system](net, batch)
+    loss = peer.step()
+    row = dict(system=system, dtype=dtype, size=size, first_s=time.perf_counter() - t0, load=os.getloadavg()[0],
+               env={"versions": peers.versions()})
+    if system != "purernn":
+        row["loss_err"], row["grad_err"] = peers.check_against(net, batch, loss, peer.grads())
+        row["compile_s"] = getattr(peer, "compile_seconds", None)
+    if system == "torch":
+        peer.pick_threads()
+        row["threads"] = peer.threads
+    peer.step()  # warm-up round
     times = []
     for _ in range(rounds):
         t0 = time.perf_counter()
-        fn()
+        peer.step()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
-
-
-def torch_step_factory(torch, params, x, y, mask, alpha, dtype):
-    """An autograd version of purernn's model (tanh, Euler, masked squared error)."""
-    tdt = torch.float64 if dtype == "float64" else torch.float32
-    p = {k: torch.tensor(np.array(v), dtype=tdt, requires_grad=True) for k, v in params.items()}
-    xt = torch.tensor(x.transpose(1, 0, 2).copy(), dtype=tdt)  # (n_steps, n_trials, n_in)
-    yt = torch.tensor(y.transpose(1, 0, 2).copy(), dtype=tdt)
-    mt = torch.tensor(mask.transpose(1, 0, 2).copy(), dtype=tdt)
-    opt = torch.optim.Adam(list(p.values()), lr=1e-3)
-    n_trials = x.shape[0]
-
-    def loss_fn():
-        h = torch.zeros(n_trials, p["W_rec"].shape[0], dtype=tdt)
-        u = xt @ p["W_in"].T + p["b_rec"]
-        hs = []
-        for t in range(xt.shape[0]):
-            h = (1 - alpha) * h + alpha * torch.tanh(h @ p["W_rec"].T + u[t])
-            hs.append(h)
-        z = torch.stack(hs) @ p["W_out"].T + p["b_out"]
-        return 0.5 * torch.sum(mt * (z - yt) ** 2) / n_trials
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        opt.step()
-        return float(loss.detach())
-
-    return step, loss_fn
+    row["ms"] = statistics.median(times) * 1e3
+    return row
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--sizes", nargs="+", default=[",".join(map(str, s)) for s in SIZES],
+                    help="n_rec,n_steps,n_trials (default: those of bench/test_step.py)")
+    ap.add_argument("--dtypes", nargs="+", default=["float64", "float32"], help="default: float64 float32")
+    ap.add_argument("--rounds", type=int, default=10, help="timed steps per system (default 10; 3 at n_rec >= 1000)")
     args = ap.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch is not installed: nothing to compare (this benchmark is optional).")
-        return 0
-    torch.set_num_threads(args.threads)
-    import purernn as pr
-    from purernn.tasks import Batch
-
-    print(f"torch {torch.__version__} ({args.threads} threads), purernn {pr.__version__}")
-    print(f"{'dtype':<9}{'n_rec':>6}{'n_steps':>8}{'n_trials':>9}{'purernn ms':>12}{'torch ms':>10}{'speed-up':>10}")
-    for dtype in ("float32", "float64"):
-        for n_rec, n_steps, n_trials in SIZES:
-            rng = np.random.default_rng(0)
-            net = pr.Network.create(N_IN, n_rec, N_OUT, init="orthogonal", gain=0.95, dtype=dtype, seed=0)
-            x = rng.standard_normal((n_trials, n_steps, N_IN))
-            y = rng.standard_normal((n_trials, n_steps, N_OUT))
-            mask = np.ones_like(y)
-            batch = Batch(x, y, mask)
-            opt = pr.Adam(lr=1e-3)
-            state = opt.init(net.params)
-            ours_loss = pr.train_step(net, batch, opt, state).loss
-            rounds = max(1, args.rounds // (3 if n_rec >= 1000 else 1))
-            ours = _median_ms(lambda: pr.train_step(net, batch, opt, state), rounds)
-            step, loss_fn = torch_step_factory(torch, net.params, x, y, mask, net.alpha, dtype)
-            theirs_loss = float(loss_fn().detach())
-            rel = abs(theirs_loss - ours_loss) / abs(ours_loss)
-            if rel > (1e-10 if dtype == "float64" else 1e-4):
-                print(f"loss mismatch: purernn {ours_loss} torch {theirs_loss}", file=sys.stderr)
-                return 1
-            theirs = _median_ms(step, rounds)
-            print(f"{dtype:<9}{n_rec:>6}{n_steps:>8}{n_trials:>9}{ours:>12.2f}{theirs:>10.2f}{theirs / ours:>9.1f}x")
+    systems = [s for s in peers.SYSTEMS if _available(s)]
+    missing = sorted(set(peers.SYSTEMS) - set(systems))
+    rows = []
+    for text in args.sizes:
+        size = tuple(int(v) for v in text.split(","))
+        for dtype in args.dtypes:
+            for system in systems:
+                rows.append(measure(size, dtype, system, args.rounds if size[0] < 1000 else min(args.rounds, 3)))
+    peak = {dtype: blas_peak(dtype) for dtype in args.dtypes}
+    notes = [f"not installed, left out: {', '.join(missing)}"] if missing else []
+    peers.write_table(print, rows, peak, notes)
     return 0
 
 

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 RESULTS = []  # rows added by the benchmarks, printed in the terminal summary
+PEERS = []  # rows of bench/test_peers.py, printed last by bench.peers.write_table
+PEER_NOTES = []  # lines printed below that table
 _PEAK = {}
 
 
@@ -36,6 +38,14 @@ def peak():
 
 
 def pytest_terminal_summary(terminalreporter):
+    _write_results(terminalreporter)
+    if PEERS or PEER_NOTES:
+        from .peers import write_table
+
+        write_table(terminalreporter.write_line, PEERS, _PEAK, PEER_NOTES)
+
+
+def _write_results(terminalreporter):
     if not RESULTS:
         return
     tr = terminalreporter
