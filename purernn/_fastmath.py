@@ -106,9 +106,36 @@ def exp_neg(y):
 
 
 @inline
+def _pow2_neg_small(ki):
+    """2^-k for integers 0 <= k < 64, from the bits of k (selects, so loops vectorize)."""
+    s = 0.5 if ki & 1 else 1.0
+    s *= 0.25 if ki & 2 else 1.0
+    s *= 0.0625 if ki & 4 else 1.0
+    s *= 3.90625e-03 if ki & 8 else 1.0
+    s *= 1.52587890625e-05 if ki & 16 else 1.0
+    s *= 2.3283064365386963e-10 if ki & 32 else 1.0
+    return s
+
+
+_TANH_Y_MAX = 44.0  # exp(-44) < 2^-63: tanh(22) rounds to 1, and k below stays < 64
+
+
+@inline
 def tanh(a):
-    """tanh(a) = sign(a) (1 - e) / (1 + e), e = exp(-2|a|), via expm1 for accuracy near 0."""
-    em1 = expm1_neg(2.0 * abs(a))
+    """tanh(a) = sign(a) (1 - e) / (1 + e), e = exp(-2|a|), via expm1 for accuracy near 0.
+
+    :func:`exp_neg_parts`' method on y = min(2|a|, 44), where tanh is 1 in float64 and
+    2^-k needs only six selects.
+    """
+    y = min(2.0 * abs(a), _TANH_Y_MAX)
+    k = math.floor(y * _INV_LN2 + 0.5)
+    r = -((y - k * _LN2_HI) - k * _LN2_LO)
+    q = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
+        1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
+            1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (
+                1.0 / 6227020800)))))))))))))
+    s = _pow2_neg_small(np.int64(k))
+    em1 = q * s + (s - 1.0)
     t = -em1 / (2.0 + em1)
     return t if a >= 0.0 else -t  # a select, where math.copysign would stop vectorization
 

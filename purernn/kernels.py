@@ -260,7 +260,8 @@ _STAGE_STEPS = 16
 
 
 @_jit
-def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, x, H, b0, b1, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, b0, b1, DS, gW_in, gW_rec, gb_rec, gW_out,
+                gb_out):
     """BPTT for trials [b0, b1): d_t in place of sigma'(a_t), and the block's gradients.
 
         e_t = W_out^T dL/dz_t + rate_scale h_t          direct dL/dh_t
@@ -274,7 +275,8 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, x, H, b0, b1, DS, gW_in, gW
     dz (n_steps, n_trials, n_out) is dL/dz_t = m (z_t - y_t) / n_trials; rate_scale is
     l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
     (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit; the g* arrays
-    get the sums over the block's trials. In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T
+    get the sums over the block's trials; ``leak = 1 - alpha`` is of the arrays' dtype
+    (computed here from a float32 alpha it would be float64, and so the loops). In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T
     d_{t+1})^T``, one product for the block. The rows d_t and h_{t-1} of _STAGE_STEPS
     steps are copied side by side while they are in cache, and their terms of dL/dW_rec
     summed by one product with an inner dimension of _STAGE_STEPS x n_block (a product
@@ -282,7 +284,6 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, x, H, b0, b1, DS, gW_in, gW
     """
     n_steps, n_trials, n_rec = DS.shape
     n_in, n_out, nb = x.shape[2], dz.shape[2], b1 - b0
-    leak = 1.0 - alpha
     g = np.empty((nb, n_rec), dtype=DS.dtype)  # g_t of the block
     back = np.empty((nb, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1} of the block
     d_stage = np.empty((_STAGE_STEPS * nb, n_rec), dtype=DS.dtype)  # d_t rows of the stage
@@ -310,18 +311,22 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, x, H, b0, b1, DS, gW_in, gW
                 for i in range(n_rec):
                     g[b, i] = rate_scale * H[t + 1, b0 + b, i]
             row = staged * nb + b
-            for o in range(n_out):  # + W_out^T dL/dz_t; the readout's gradients
+            for o in range(n_out):  # + W_out^T dL/dz_t, and the readout's gradients
                 c = dz[t, b0 + b, o]
                 gb_out[o] += c
                 for i in range(n_rec):
                     g[b, i] += c * W_out[o, i]
+                for i in range(n_rec):
                     gW_out[o, i] += c * H[t + 1, b0 + b, i]
-            for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t, staged with h_{t-1}
-                d = alpha * DS[t, b0 + b, i] * g[b, i]
-                DS[t, b0 + b, i] = d
-                d_stage[row, i] = d
-                h_stage[row, i] = H[t, b0 + b, i]
-                gb_rec[i] += d
+            # short loops over two or three arrays each: LLVM vectorizes them
+            for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t
+                d_stage[row, i] = alpha * DS[t, b0 + b, i] * g[b, i]
+            for i in range(n_rec):
+                DS[t, b0 + b, i] = d_stage[row, i]
+            for i in range(n_rec):
+                h_stage[row, i] = H[t, b0 + b, i]  # h_{t-1}, beside d_t
+            for i in range(n_rec):
+                gb_rec[i] += d_stage[row, i]
             for j in range(n_in):
                 c = x[t, b0 + b, j]
                 for i in range(n_rec):
@@ -570,7 +575,7 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     dtype = W_rec.dtype
     n_trials, n_rec = DS.shape[1], DS.shape[2]
     args = (_c(dz, dtype), _c(params["W_out"], dtype), dtype.type(rate_scale), _c(W_rec, dtype),
-            dtype.type(alpha), _c(x_tm, dtype), H)
+            dtype.type(alpha), dtype.type(1.0 - alpha), _c(x_tm, dtype), H)
     blocks = _bounds(n_trials, trial_blocks(n_trials, n_rec))
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
     parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
