@@ -282,11 +282,9 @@ def _cmd_tasks(args) -> int:
 
         print(describe_task(words[0]))
         if args.out is not None:
-            from purernn.figures import save_png, trials_figure
+            from purernn.figures import save_png, task_figure
 
-            task = pr.tasks.make(words[0])
-            batch = task.sample(200, rng=args.seed)
-            save_png(trials_figure(batch, dt=task.dt, title=f"{task.name}: {task.summary}"), args.out)
+            save_png(task_figure(pr.tasks.make(words[0]), rng=args.seed), args.out)
             print(f"wrote {args.out}")
         return 0
     rows = [(name, cls.summary, cls.source) for name, cls in pr.tasks.TASKS.items()]

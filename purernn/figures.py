@@ -19,7 +19,8 @@ from ._validate import as_generator, check_choice, check_int
 from .runs import FIGURES_DIR, load_run
 from .simulation import simulate
 
-__all__ = ["DPI", "FORMATS", "new_figure", "save_figure", "save_png", "trials_figure", "write_figures"]
+__all__ = ["DPI", "FORMATS", "new_figure", "save_figure", "save_png", "trials_figure", "task_figure",
+           "write_figures"]
 
 #: Resolution of every PNG purernn writes unless told otherwise (dots per inch).
 DPI = 120
@@ -101,6 +102,27 @@ def trials_figure(batch, *, z=None, dt: float = 1.0, title: str = "", max_condit
                       n_per_condition=n_per_condition)
     if title:
         fig.suptitle(title, fontsize=8)
+    return fig
+
+
+def task_figure(task, *, rng=0, n_trials: int = 200):
+    """Sample trials of `task` (``purernn tasks NAME --out``): one per condition
+    (:func:`trials_figure`), or, for a task with ``example_trials`` (the ring tasks of
+    Yang et al. 2019), one per rule as unit-by-time images (:func:`purernn.plots.plot_ring_trials`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    title = f"{task.name}: {task.summary}"
+    if not hasattr(task, "example_trials"):
+        return trials_figure(task.sample(n_trials, rng=rng), dt=task.dt, title=title)
+    trials = task.example_trials(rng=rng)
+    n_cols = min(len(trials), 5)
+    n_rows = -(-len(trials) // n_cols)
+    fig = new_figure(figsize=(max(3.1 * n_cols, 4.2), 3.3 * n_rows + 0.3))
+    plots.plot_ring_trials(trials, n_eachring=task.n_eachring, dt=task.dt, n_cols=n_cols, fig=fig)
+    fig.suptitle((title if n_cols == 5 else task.name) + " (hatched: mask 0)", fontsize=10 if n_cols == 5 else 8)
     return fig
 
 

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from purernn import plots
-from purernn.figures import new_figure, save_png
+from purernn.figures import new_figure, save_png, task_figure
 from purernn.tasks import TASKS, make
 
 SEED = 1234
@@ -28,7 +28,10 @@ def _differs(name: str, preset: str) -> dict:
 
 
 def picture(task, title: str):
-    """One trial per condition of `task` (at most six), the conditions named."""
+    """One trial per condition of `task` (at most six), the conditions named; one per rule
+    of a ring task (Yang et al. 2019), as unit-by-time images."""
+    if hasattr(task, "example_trials"):
+        return task_figure(task, rng=SEED)
     batch = task.sample(N_TRIALS, rng=SEED)
     n_cols = min(len(set(batch.info["condition"].tolist())), 6)
     fig = new_figure(figsize=(2.4 * n_cols + 1.6, 3.9))
@@ -64,14 +67,18 @@ def tasks_page(names) -> str:
     ]
     for name in names:
         task = TASKS[name]()
-        doc = (type(task).__doc__ or "").strip().split("\n\n")[0]
-        doc = " ".join(line.strip() for line in doc.splitlines())
+        paragraphs = [" ".join(line.strip() for line in p.splitlines())
+                      for p in (type(task).__doc__ or "").strip().split("\n\n")]
+        doc = paragraphs[0]
+        # a task that reimplements another code base also lists how it differs
+        doc += "".join("\n\n" + p for p in paragraphs if p.startswith("Differences from the original"))
+        steps = f"up to {task.n_steps}" if getattr(task, "variable_length", False) else f"{task.n_steps}"
         lines += [
             f"## `{name}`",
             "",
             f"{task.summary}",
             "",
-            f"- inputs / outputs: {task.n_in} / {task.n_out}; steps: {task.n_steps} of "
+            f"- inputs / outputs: {task.n_in} / {task.n_out}; steps: {steps} of "
             f"{task.dt:g} ms; recommended alpha: {task.alpha:g}; criterion: {task.criterion:g}",
             f"- source: {task.source}",
         ]

@@ -11,7 +11,8 @@ spectra, quantities over realizations against a parameter, activity along a mode
 ``population``: trajectories on task axes, line attractors and selection vectors,
 cross-validated variance, principal angles, distance matrices between networks and their
 embedding; ``psychometric``: psychometric curves of decision tasks; ``taskvariance``:
-units shared among many rules (task variance maps, clusters, lesions, FTV, composed rules).
+units shared among many rules (task variance maps, clusters, lesions, FTV, composed rules);
+``rings``: trials of ring tasks (Yang et al. 2019) as unit-by-time images.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .population import *  # noqa: F401,F403
 from .population import __all__ as _population
 from .psychometric import *  # noqa: F401,F403
 from .psychometric import __all__ as _psychometric
+from .rings import *  # noqa: F401,F403
+from .rings import __all__ as _rings
 from .studies import *  # noqa: F401,F403
 from .studies import __all__ as _studies
 from .taskvariance import *  # noqa: F401,F403
@@ -31,4 +34,4 @@ from .taskvariance import __all__ as _taskvariance
 from .trials import *  # noqa: F401,F403
 from .trials import __all__ as _trials
 
-__all__ = _trials + _analysis + _studies + _dynamics + _population + _psychometric + _taskvariance
+__all__ = _trials + _analysis + _studies + _dynamics + _population + _psychometric + _taskvariance + _rings

@@ -276,7 +276,7 @@ def test_bad_arguments_name_the_argument(bad, arg):
 def test_stimulus_grid_is_the_originals_test_mode():
     task = pr.tasks.make("yang2019")
     sizes = {"fdgo": (40, 100), "reactanti": (40, 125), "delaygo": (40, 125), "dm2": (100, 125),
-             "contextdm1": (500, 100), "delaydm1": (100, 150), "multidelaydm": (500, 175),
+             "contextdm1": (500, 100), "delaydm1": (100, 150),
              "dmsnogo": (80, 135), "dmcgo": (80, 135)}
     for rule, (n, T) in sizes.items():
         g = task.stimulus_grid(rule)
@@ -383,3 +383,32 @@ def test_round_trip_through_json():
     name = d.pop("name")
     assert pr.tasks.make(name, **d) == task
     np.testing.assert_array_equal(again.sample(4, rng=0).x, task.sample(4, rng=0).x)
+
+
+def test_pictures_one_trial_per_rule():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from purernn.figures import task_figure
+    from purernn.plots import plot_ring_trial
+
+    task = pr.tasks.make("yang2019", rules=("dmsnogo", "delaydm1"))
+    trials = task.example_trials(rng=0)
+    assert [t["title"] for t in trials] == ["dmsnogo (DNMS)", "delaydm1 (Dly DM 1)"]
+    assert trials[0]["x"].shape[1] == 85 and set(trials[1]["epochs"]) == set(DDM)
+    fig = task_figure(task, rng=0)
+    shown = [ax for ax in fig.axes if ax.get_visible() and ax.get_images()]
+    assert len(shown) == 4  # inputs and targets of each rule
+    assert shown[0].get_title() == "dmsnogo (DNMS)"
+    t = trials[1]
+    axes = plot_ring_trial(t["x"], t["y"], t["mask"], n_eachring=32, dt=20.0, z=t["y"], epochs=t["epochs"])
+    try:
+        assert len(axes) == 3
+        img = axes[0].get_images()[0].get_array()
+        assert img.shape == (4 + 1 + 32 + 1 + 32, t["x"].shape[0])  # fixation, ring 1, ring 2
+        np.testing.assert_allclose(img[5:37].T, t["x"][:, 1:33])
+        assert axes[2].get_xlabel() == "time (ms)"
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(axes[0].figure)

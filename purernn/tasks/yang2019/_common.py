@@ -288,14 +288,14 @@ def render(tr: RuleTrials, rule_index: np.ndarray, *, n_eachring: int, n_rules: 
     x[np.arange(n), :, 1 + 2 * n_ring + rule_index] = 1.0
     if noise_sd > 0:
         x += noise_sd * rng.standard_normal(x.shape)
-    x *= valid[:, :, None]
+    x[~valid] = 0.0  # the padding
 
     y = np.full((n, T, n_out), REST_TARGET)
     y[:, :, 0] = np.where(t < tr.fix_out_off[:, None], FIX_TARGET, REST_TARGET)
     respond = (t >= tr.resp_on[:, None]) & tr.go[:, None]  # (n, T)
     target_bump = ring_bump(np.where(tr.go, tr.target_loc, 0.0), n_ring)  # (n, n_ring)
     y[:, :, 1:] += respond[:, :, None] * target_bump[:, None, :]
-    y *= valid[:, :, None]
+    y[~valid] = 0.0
 
     # the original multiplies the error by c before squaring: weights c^2 on squared error
     grace_start = steps(GRACE_START_MS, dt)

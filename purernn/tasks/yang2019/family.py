@@ -45,7 +45,14 @@ def _concat(parts: list, order: np.ndarray):
 
 @dataclass(frozen=True, kw_only=True)
 class Yang2019(Task):
-    """The twenty cognitive rules of Yang et al. (2019), trained in one network.
+    """The twenty cognitive rules of Yang et al. (2019) as one task for one network: six
+    Go and Anti rules, five decisions, five delayed decisions and four matching rules,
+    each trial drawing its rule. Inputs (85): a fixation input, two stimulus rings of 32
+    units and 20 one-hot rule inputs; outputs (33): a fixation output and a response
+    ring. Epochs, random durations, tuning curves, input noise, targets, cost mask and
+    scoring (fixation output > 0.5; otherwise the ring's population vector within 0.2 pi
+    of the target, on each trial's last step) follow the original's ``task.py`` and
+    ``get_perf``; the picture shows one trial per rule.
 
     Each trial draws its rule (uniformly from `rules`, or with `rule_prob`) and follows
     the original ``task.py`` (mode ``'random'``) of that rule: fixation input, stimuli on
@@ -122,14 +129,20 @@ class Yang2019(Task):
     ``output="sigmoid"``, as purernn's evaluation passes them).
 
     Differences from the original: each trial draws its own rule (the original trains
-    on one rule per batch) and its own durations and rings (the original draws them once
-    per batch; `shared_timing` does that per rule); multidm's and multidelaydm's ring
-    split is drawn from the task's seeded generator (the original uses numpy's global
-    one); the network adds its recurrent noise outside the activation
-    (``sqrt(2 alpha) sigma_rec xi``, the original ``sqrt(2 / alpha) sigma_rec`` inside it:
-    the same for a linear unit); the mask normalization and the squared weights are
-    explained above; only the ``'lsq'`` target coding; the original's
-    gradient clipping (each entry to [-1, 1]) is a training setting, not the task's.
+    on one rule per batch, so a purernn batch mixes rules) and its own durations and
+    stimulus rings (the original draws them once per batch; `shared_timing` does that
+    for each rule of a batch); trials of different lengths are padded with mask 0 (the
+    original's batches share one length); multidm's and multidelaydm's split of a
+    stimulus between the rings comes from the task's seeded generator (the original
+    draws it from numpy's unseeded global one); the input noise enters the inputs as
+    in the original, but a purernn network adds its recurrent noise after the
+    activation, ``sqrt(2 alpha) sigma_rec xi`` (the original adds ``sqrt(2 / alpha)
+    sigma_rec xi`` to the pre-activation: the same for a linear unit, not for a ReLU);
+    the cost mask holds the squares of the original's weights and its normalization
+    (`loss_normalization`); the fixation target is 0.8 (the original's ``'lsq'`` value);
+    only the ``'lsq'`` coding (sigmoid outputs, squared error) is offered, not the
+    softmax one; the original clips each gradient entry to [-1, 1], a training setting
+    rather than the task's; the original's ``'psychometric'`` mode is not offered.
 
     ``info``: ``condition`` (the rule's position in :data:`RULES`), ``length``, ``go``,
     ``target_loc`` (-1 for No-Go), ``stim_loc`` (n, 2), ``stim_strength`` (n, 2
@@ -144,6 +157,8 @@ class Yang2019(Task):
     source: ClassVar[str] = (
         "G. R. Yang et al. (2019), Nat. Neurosci. 22:297; code: github.com/gyyang/multitask (task.py)")
     noise_fields: ClassVar[tuple] = ("sigma_x",)
+    #: Trials differ in length; a batch is as long as its longest (``n_steps`` at most).
+    variable_length: ClassVar[bool] = True
     #: A sigmoid output trained with squared error, as the original (``'lsq'``).
     train_defaults: ClassVar[dict] = {
         "network": {"n_rec": 256, "activation": "relu", "output": "sigmoid"},
@@ -282,6 +297,28 @@ class Yang2019(Task):
         task = self if noise else self.replace(sigma_x=0.0)
         rule_index = np.full(tr.n, RULES.index(rule))
         return task._batch([tr], rule_index, np.arange(tr.n), as_generator(rng))
+
+    def example_trials(self, rng=0) -> list[dict]:
+        """One noise-free trial of each rule of `rules` (a Go trial where a rule has
+        No-Go trials), for pictures (:func:`purernn.plots.plot_ring_trials`).
+
+        Returns
+        -------
+        list of dict
+            ``x`` (length, n_in), ``y``, ``mask`` (length, n_out), ``epochs`` (name ->
+            (start, end) steps) and ``title`` (rule name and the paper's name).
+        """
+        rng = as_generator(rng)
+        out = []
+        for rule in self.rules:
+            b = self.replace(rules=(rule,), rule_prob=None, sigma_x=0.0).sample(8, rng)
+            i = int(np.argmax(b.info["go"]))
+            n = int(b.info["length"][i])
+            epochs = {e: tuple(int(v) for v in b.info[f"epoch_{e}"][i]) for e in EPOCHS
+                      if b.info[f"epoch_{e}"][i, 0] >= 0}
+            out.append({"x": b.x[i, :n], "y": b.y[i, :n], "mask": b.mask[i, :n], "epochs": epochs,
+                        "title": f"{rule} ({DISPLAY_NAMES[rule]})"})
+        return out
 
     # -- scoring ------------------------------------------------------------------------
 
