@@ -10,7 +10,7 @@ import numpy as np
 from ._validate import as_generator, check_int, check_task, fail
 from .model import Network
 from .outputs import check_output_loss, loss_and_dz
-from .simulation import simulate
+from .simulation import simulate_outputs
 
 __all__ = ["Evaluation", "ConditionAccuracy", "wilson_interval", "batch_metrics", "by_condition", "evaluate"]
 
@@ -115,7 +115,7 @@ def batch_metrics(net: Network, task, batch, noise_rng, loss: str = "mse") -> tu
         squared error ``0.5 sum m (z - y)^2 / n_trials``.
     correct : ndarray of bool, shape (n_trials,)
     """
-    traj = simulate(net, batch.x, rng=noise_rng)  # (n_trials, n_steps, n_out)
+    traj = simulate_outputs(net, batch.x, rng=noise_rng)  # z, readout (n_trials, n_steps, n_out)
     value, _ = loss_and_dz(traj.readout, batch.y, batch.mask, output=net.config.output, loss=loss,
                            n_trials=batch.n_trials)
     return value, np.asarray(task.score(traj.z, batch), dtype=bool)

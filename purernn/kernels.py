@@ -201,14 +201,8 @@ def _euler_update(a, h_prev, noise, alpha, leak, act, h, ds):
             ds[i] = 1.0
 
 
-@_inline
-def _block(k, n_blocks, n_trials):
-    """Trials [b0, b1) of block k out of n_blocks (a fixed partition of the trials)."""
-    return k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks
-
-
 @_jit
-def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, b0, b1,
+def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, keep, b0, b1,
                    H, DS, Z):
     """The pre-activation, the Euler step and the readout of trials [b0, b1), all steps.
 
@@ -216,21 +210,24 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
         h_t = (1 - alpha) h_{t-1} + alpha sigma(a_t) + noise_t
         z_t = W_out h_t + b_out
 
-    Trials are independent: the kernels below run fixed blocks of them in parallel through
-    all steps; a trial's arithmetic is the same whatever the blocks, so results are too.
-    x (n_steps, n_trials, n_in); noise (n_steps, n_trials, n_rec) = sqrt(2 alpha) sigma_rec
-    xi, read if has_noise; H (n_steps + 1, n_trials, n_rec) holds h_0 in ``H[0]``, gets h_t
-    in ``H[t]``; DS (n_steps, n_trials, n_rec) gets sigma'(a_t), Z (n_steps, n_trials,
-    n_out) z_t. ``W_in_T``, ``W_rec_T`` are transposed, so loops run along rows and the
-    recurrent input of the block is one product ``h_{t-1} @ W_rec^T``.
+    Trials are independent: the wrappers run fixed blocks of them on several threads
+    (:func:`_run_parallel`). x (n_steps, n_trials, n_in); noise (n_steps, n_trials, n_rec)
+    = sqrt(2 alpha) sigma_rec xi, read if has_noise; Z (n_steps, n_trials, n_out) gets z_t.
+    With `keep`, H (n_steps + 1, n_trials, n_rec) holds h_0 in ``H[0]`` and gets h_t in
+    ``H[t]``, DS (n_steps, n_trials, n_rec) gets sigma'(a_t), for BPTT; without, H (2,
+    n_trials, n_rec) holds h_0 in ``H[0]`` and then the last two states in turn, and DS
+    (1, n_trials, n_rec) is scratch: what evaluation needs, in a fraction of the memory.
+    ``W_in_T``, ``W_rec_T`` are transposed, so loops run along rows and the recurrent
+    input of the block is one product ``h_{t-1} @ W_rec^T``.
     """
-    n_steps, n_trials, n_rec = DS.shape
+    n_steps, n_trials, n_out = Z.shape
+    n_rec = H.shape[2]
     n_in = x.shape[2]
-    n_out = Z.shape[2]
     a = np.empty((b1 - b0, n_rec), dtype=H.dtype)  # a_t of the block, (n_block, n_rec)
     zero = np.zeros((b1 - b0) * n_rec, dtype=H.dtype)
     for t in range(n_steps):
-        np.dot(H[t, b0:b1], W_rec_T, a)  # W_rec h_{t-1}, (n_block, n_rec)
+        tp, tn, td = (t, t + 1, t) if keep else (t % 2, (t + 1) % 2, 0)  # h_{t-1}, h_t, sigma'
+        np.dot(H[tp, b0:b1], W_rec_T, a)  # W_rec h_{t-1}, (n_block, n_rec)
         for b in range(b1 - b0):
             # + W_in x_t + b_rec (n_in is small: a loop beats a BLAS call)
             for i in range(n_rec):
@@ -240,13 +237,13 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
                 for i in range(n_rec):
                     a[b, i] += c * W_in_T[j, i]
         step_noise = noise[t, b0:b1].reshape(-1) if has_noise else zero
-        _euler_update(a.reshape(-1), H[t, b0:b1].reshape(-1), step_noise, alpha, leak, act,
-                      H[t + 1, b0:b1].reshape(-1), DS[t, b0:b1].reshape(-1))
+        _euler_update(a.reshape(-1), H[tp, b0:b1].reshape(-1), step_noise, alpha, leak, act,
+                      H[tn, b0:b1].reshape(-1), DS[td, b0:b1].reshape(-1))
         for b in range(b1 - b0):
             for o in range(n_out):  # z_t = W_out h_t + b_out
                 acc = b_out[o]
                 for i in range(n_rec):
-                    acc += W_out[o, i] * H[t + 1, b0 + b, i]
+                    acc += W_out[o, i] * H[tn, b0 + b, i]
                 Z[t, b0 + b, o] = acc
 
 
@@ -469,39 +466,7 @@ def _c(a, dtype) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-_pools: dict = {}  # thread count -> ThreadPoolExecutor
-
-
-def _run_blocks(kernel, args, outputs, n_trials: int, n_blocks: int) -> None:
-    """``kernel(*args, b0, b1, *outputs)`` for each block [b0, b1) of the trials.
-
-    Up to ``numba.get_num_threads()`` threads (this one and a pool's) each take the next
-    block as soon as they are free: when another process holds a core, the other threads
-    run more of the blocks instead of waiting for it. Blocks write disjoint trials of the
-    outputs, and which thread runs a block changes nothing in its arithmetic, so results
-    are bitwise identical for any thread count and any load.
-    """
-    bounds = [(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks) for k in range(n_blocks)]
-    n_threads = min(n_blocks, numba.get_num_threads())
-    if n_threads <= 1:
-        for b0, b1 in bounds:
-            kernel(*args, b0, b1, *outputs)
-        return
-    if n_threads - 1 not in _pools:
-        _pools[n_threads - 1] = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="purernn")
-    next_block = itertools.count().__next__  # atomic under the GIL
-
-    def work():
-        while (k := next_block()) < n_blocks:
-            kernel(*args, *bounds[k], *outputs)
-
-    helpers = [_pools[n_threads - 1].submit(work) for _ in range(n_threads - 1)]
-    work()
-    for future in helpers:
-        future.result()
-
-
-def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation: str):
+def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation: str, keep: bool = True):
     """Run the Euler forward pass over all steps.
 
     Parameters
@@ -516,13 +481,17 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
         Standard-normal noise, trial-major; scaled here by :func:`noise_scale`.
     alpha, sigma_rec : float
     activation : str, a key of :data:`ACTIVATIONS`
+    keep : bool
+        Keep every state and sigma'(a_t) for BPTT (training); else only the readouts
+        (evaluation: the states would be tens of MB written for nothing).
 
     Returns
     -------
     H, DS, Z : ndarray
         Time-major h_0..h_T (n_steps + 1, n_trials, n_rec), sigma'(a_t) (n_steps,
-        n_trials, n_rec) and z_1..z_T (n_steps, n_trials, n_out): work buffers,
-        overwritten by the next call (:func:`work_buffers`).
+        n_trials, n_rec) and z_1..z_T (n_steps, n_trials, n_out). With `keep`, work
+        buffers overwritten by the next call (:func:`work_buffers`); without, H and DS
+        are None and Z a new array.
 
     Notes
     -----
@@ -534,7 +503,11 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
     x_tm = _c(x_tm, dtype)
     n_steps, n_trials, _ = x_tm.shape
     n_rec, n_out = params["W_rec"].shape[0], params["W_out"].shape[0]
-    H, DS, Z = work_buffers(n_steps, n_trials, n_rec, n_out, dtype)
+    if keep:
+        H, DS, Z = work_buffers(n_steps, n_trials, n_rec, n_out, dtype)
+    else:  # the last two states and scratch; the training buffers stay cached
+        H, DS = np.empty((2, n_trials, n_rec), dtype=dtype), np.empty((1, n_trials, n_rec), dtype=dtype)
+        Z = np.empty((n_steps, n_trials, n_out), dtype=dtype)
     H[0] = h0
     has_noise = xi is not None
     noise = np.zeros((1, 1, 1), dtype=dtype)  # unused without noise
@@ -542,10 +515,10 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
         noise = _c(np.transpose(xi, (1, 0, 2)), dtype) * dtype.type(noise_scale(alpha, sigma_rec))
     args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
             _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
-            1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation])
+            1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation], keep)
     _run_parallel([(_forward_block, args + (b0, b1, H, DS, Z))
                    for b0, b1 in _bounds(n_trials, trial_blocks(n_trials, n_rec))])
-    return H, DS, Z
+    return (H, DS, Z) if keep else (None, None, Z)
 
 
 def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dict:

@@ -16,7 +16,7 @@ from ._validate import as_generator, check_array, fail
 from .model import Network
 from .outputs import apply_output
 
-__all__ = ["Trajectory", "simulate", "check_inputs", "check_h0", "check_noise"]
+__all__ = ["Trajectory", "simulate", "simulate_outputs", "check_inputs", "check_h0", "check_noise"]
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class Trajectory:
 
     Attributes
     ----------
-    h : ndarray, shape (n_trials, n_steps, n_rec)
-        States h_1..h_T (h_0 is not included).
+    h : ndarray, shape (n_trials, n_steps, n_rec), or None
+        States h_1..h_T (h_0 is not included); None from :func:`simulate_outputs`.
     z : ndarray, shape (n_trials, n_steps, n_out)
         Outputs, ``f(W_out h + b_out)`` with the network's output nonlinearity f.
     readout : ndarray, shape (n_trials, n_steps, n_out)
@@ -34,7 +34,7 @@ class Trajectory:
         softmax output); the same array as `z` for a linear output.
     """
 
-    h: np.ndarray
+    h: np.ndarray | None
     z: np.ndarray
     readout: np.ndarray | None = None
 
@@ -127,6 +127,24 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     h = H[1:].transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_rec)
     readout = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
     return Trajectory(h=h, z=apply_output(readout, cfg.output), readout=readout)
+
+
+def simulate_outputs(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
+    """:func:`simulate` without the states: a Trajectory whose `h` is None.
+
+    What evaluation needs (``z`` and ``readout``): the forward pass keeps only the last
+    two states of each trial and no derivatives for BPTT, so it writes a fraction of the
+    memory. The same noise stream gives the same outputs as :func:`simulate`.
+    """
+    x = check_inputs(net, x)
+    n_trials, n_steps, _ = x.shape
+    h0 = check_h0(net, h0, n_trials)
+    xi = check_noise(net, noise, rng, n_trials, n_steps)
+    cfg = net.config
+    _, _, Z = kernels.forward(net._params, x.transpose(1, 0, 2), h0, xi, alpha=cfg.alpha,
+                              sigma_rec=cfg.sigma_rec, activation=cfg.activation, keep=False)
+    readout = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
+    return Trajectory(h=None, z=apply_output(readout, cfg.output), readout=readout)
 
 
 def _non_empty(name: str, x: np.ndarray) -> np.ndarray:

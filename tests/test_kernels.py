@@ -193,3 +193,17 @@ def test_adam_update_on_a_strided_array_updates_it():
     m, v = np.zeros_like(p), np.zeros_like(p)
     kernels.adam_update(p, np.ones((4, 3)), m, v, t=1, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
     np.testing.assert_allclose(p, -0.1, rtol=1e-7)
+
+
+@pytest.mark.parametrize("n_trials", [1, 5, 40])
+def test_outputs_without_states_are_the_outputs_of_simulate(n_trials, rng):
+    """Evaluation's forward pass (last two states only, no derivatives) gives bit for bit
+    the readouts of the full one, with noise, a per-trial h0 and several blocks."""
+    net = make_net(rng, n_rec=12, alpha=0.4, sigma_rec=0.3, output="sigmoid")
+    x = rng.standard_normal((n_trials, 23, net.n_in))
+    h0 = rng.standard_normal((n_trials, net.n_rec))
+    full = pr.simulate(net, x, h0=h0, rng=7)
+    outputs = pr.simulation.simulate_outputs(net, x, h0=h0, rng=7)
+    assert outputs.h is None
+    assert np.array_equal(outputs.readout, full.readout) and np.array_equal(outputs.z, full.z)
+    assert not np.array_equal(outputs.z, pr.simulate(net, x, h0=h0, rng=8).z)  # the noise is used
