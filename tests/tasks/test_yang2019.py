@@ -219,14 +219,6 @@ def test_target_directions(clean, rule):
         assert np.all(d >= 0.5 * np.pi - 1e-9)
 
 
-def test_balanced_validation_holds_every_rule():
-    task = pr.tasks.make("yang2019", sigma_x=0.0)
-    batch = balanced_sample(task, 80, rng=0)
-    labels, counts = np.unique(batch.info["condition"], return_counts=True)
-    np.testing.assert_array_equal(labels, np.arange(20))
-    assert np.all(counts == 4)
-
-
 def test_rules_drawn_uniformly_or_with_rule_prob():
     task = pr.tasks.make("yang2019", rules=("dm1", "dm2", "contextdm1"), rule_prob={"dm1": 4.0, "dm2": 0.0},
                          sigma_x=0.0)
@@ -412,3 +404,26 @@ def test_pictures_one_trial_per_rule():
         import matplotlib.pyplot as plt
 
         plt.close(axes[0].figure)
+
+
+def test_balanced_validation_scores_sigmoid_outputs_per_rule():
+    """The balanced validation set holds every rule 4 times in 80 trials; purernn's
+    evaluation hands score the network's sigmoid outputs and names the rules: a network
+    whose output is the constant 'fixate' answer (W_out = 0, b_out = logit of the targets
+    at rest) is right exactly on the No-Go trials."""
+    from purernn.evaluation import batch_metrics, by_condition
+
+    task = pr.tasks.make("yang2019", sigma_x=0.0)
+    net = pr.Network.create(85, 4, 33, output="sigmoid", alpha=0.2, seed=0)
+    b_out = np.full(33, np.log(0.05 / 0.95))
+    b_out[0] = np.log(0.8 / 0.2)
+    net = net.with_params({**net.params, "W_out": np.zeros((33, 4)), "b_out": b_out})
+    batch = balanced_sample(task, 80, rng=1)
+    labels, counts = np.unique(batch.info["condition"], return_counts=True)
+    np.testing.assert_array_equal(labels, np.arange(20))
+    assert np.all(counts == 4)
+    _, correct = batch_metrics(net, task, batch, 0, "mse")
+    np.testing.assert_array_equal(correct, ~batch.info["go"])
+    accuracy = {c.name: c.accuracy for c in by_condition(task, batch, correct)}
+    assert list(accuracy) == list(RULES)
+    assert all(accuracy[r] == 0.0 for r in RULES if r not in NOGO_RULES)

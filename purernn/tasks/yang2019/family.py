@@ -159,9 +159,11 @@ class Yang2019(Task):
     noise_fields: ClassVar[tuple] = ("sigma_x",)
     #: Trials differ in length; a batch is as long as its longest (``n_steps`` at most).
     variable_length: ClassVar[bool] = True
-    #: A sigmoid output trained with squared error, as the original (``'lsq'``).
+    #: The original's network (``get_default_hp``: 256 ReLU units, recurrent noise 0.05,
+    #: W_rec 0.5 times a random orthogonal matrix) with a sigmoid output trained with
+    #: squared error (its ``'lsq'`` loss), stopping on the worst rule.
     train_defaults: ClassVar[dict] = {
-        "network": {"n_rec": 256, "activation": "relu", "output": "sigmoid"},
+        "network": {"n_rec": 256, "activation": "relu", "gain": 0.5, "sigma_rec": 0.05, "output": "sigmoid"},
         "train": {"loss": "mse", "batch_size": 64, "lr": 1e-3, "stop_rule": "every_condition"}}
 
     rules: tuple = RULES
@@ -235,7 +237,8 @@ class Yang2019(Task):
 
     @property
     def n_steps(self) -> int:
-        """The longest trial any of `rules` can draw (a batch is as long as its longest)."""
+        """An upper bound on the trial length of `rules` (every duration at its largest
+        choice or the top of its range); a batch is as long as its longest trial."""
         return max(sum(steps(ms, self.dt) for ms in _LONGEST_MS[r]) for r in self.rules)
 
     @property
