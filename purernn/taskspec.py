@@ -90,6 +90,7 @@ def task_from_json(d: dict, *, task=None, n_in=None, n_out=None):
     name = d.pop("name", None)
     if name not in tasks.TASKS:
         raise TaskSpecError(f"unknown task {name!r}; pass it: pr.load_run(path, task=...)")
+    d = {**tasks.TASKS[name].later_fields, **d}  # a field the run's purernn did not have yet
     try:
         return tasks.make(name, **d)
     except (TypeError, ValueError) as err:

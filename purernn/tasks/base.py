@@ -87,6 +87,10 @@ class Task:
     #: fields that add noise to the trials (set to 0 by :meth:`without_noise`); a task
     #: whose stimulus is itself noise (``perceptual_dm_zero``) lists none
     noise_fields: ClassVar[tuple] = ("noise_sigma",)
+    #: fields added after the task was first released -> the value that reproduces what
+    #: it did before: a task dict without such a field (an older run file) is read with
+    #: that value (:func:`purernn.taskspec.task_from_json`)
+    later_fields: ClassVar[dict] = {}
 
     preset: str = DEFAULT_PRESET  # where the field values came from (see from_preset)
     dt: float = 1.0  # ms per step, for plots

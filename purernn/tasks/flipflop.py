@@ -24,7 +24,9 @@ def _bits_labels(task, batch) -> dict:
 
 @dataclass(frozen=True, kw_only=True)
 class FlipFlop(Task):
-    """Flip-flop: hold the value set by the last input pulse.
+    """Flip-flop: hold the value set by the last input pulse. Scored on the level held:
+    right on 99% of the steps, not counting the `settle` = 3 steps from each change of
+    the target.
 
     Three protocols, chosen by `protocol` (``"auto"``: Jarne's set/reset for
     ``n_bits == 1``, Sussillo & Barak's otherwise).
@@ -60,9 +62,21 @@ class FlipFlop(Task):
     target on the last step where it is defined) and ``condition`` = sum_i [final_i > 0]
     2**i.
 
-    A trial is correct when the output is nearest to the right target level ({0, 1} for
-    the set/reset protocol, {-1, 0, 1} for the others) on at least `step_criterion`
-    (99%) of the steps where the target is defined (mask 1: every step).
+    **Score.** A trial is correct when the output is nearest to the right target level
+    ({0, 1} for the set/reset protocol, {-1, 0, 1} for the others) on at least
+    `step_criterion` (99%) of its scored steps: every step of every output (mask 1)
+    except the `settle` = 3 steps that start at each change of that output's target
+    level (the change step included; the level before the first step is 0, where a
+    network starts, h_0 = 0). The score asks which memory the network holds, not how
+    sharply its output jumps: a rate network's output moves between levels in a few
+    steps, and a switch from -1 to +1 crosses the rounding's middle band (|z| < 0.5) on
+    the way. 3 steps is the settling time of a first-order response to within 5% (3 tau)
+    at the recommended tau = dt (alpha = 1); it is short against every time the task
+    asks the network to hold a level (pulses of 20 steps, a 40-step response delay, 20
+    steps between pulses on average in Sussillo & Barak's protocol). An output that is
+    late by more than `settle` steps, early, or wrong while the target holds still
+    counts against the 1%. ``settle=0`` scores every step, as purernn did before the
+    field existed (run files that lack it are read with 0).
 
     Parameters
     ----------
@@ -90,7 +104,9 @@ class FlipFlop(Task):
     noise_sigma : float
         Input noise per step.
     step_criterion : float
-        Fraction of steps that must be right for a trial to be correct.
+        Fraction of the scored steps that must be right for a trial to be correct.
+    settle : int
+        Steps from each change of a target level that are not scored (see Score).
 
     Notes
     -----
@@ -115,6 +131,7 @@ class FlipFlop(Task):
         "(generate_data_set.py); Sussillo & Barak (2013), Neural Comput. 25:626"
     )
     presets: ClassVar[dict] = {"jarne": {"protocol": "jarne", "n_bits": 1}}
+    later_fields: ClassVar[dict] = {"settle": 0}
 
     n_bits: int = 1
     protocol: str = "auto"
@@ -132,6 +149,7 @@ class FlipFlop(Task):
     gap_jitter: int = 50
     noise_sigma: float = 0.1
     step_criterion: float = 0.99
+    settle: int = 3
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -153,6 +171,10 @@ class FlipFlop(Task):
             fail("pulse_gaps", f"whole numbers of steps, each at least pulse_dur = {self.pulse_dur}",
                  self.pulse_gaps, "Pulses of one channel must not overlap.")
         self._set("pulse_gaps", tuple(int(g) for g in self.pulse_gaps))
+        check_steps(self, "settle")
+        if self.settle >= self.n_steps:
+            fail("settle", f"fewer steps than the trial's n_steps = {self.n_steps}", self.settle,
+                 "No step would be scored.")
 
     @property
     def kind(self) -> str:
@@ -264,21 +286,45 @@ class FlipFlop(Task):
             return {int(c): f"final {int(c)}" for c in np.unique(batch.info["condition"])}
         return _bits_labels(self, batch)
 
-    def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
-        """Right level on at least `step_criterion` of the masked steps of each trial."""
-        z = check_output(self, z, batch)
-        y, m = batch.y, batch.mask > 0
+    def level(self, a: np.ndarray) -> np.ndarray:
+        """The target level nearest to each value of `a` (outputs or targets): 0 or 1
+        (set/reset, threshold 0.5), -1, 0 or 1 (the n-bit protocols)."""
+        a = np.asarray(a)
         if self.kind == "jarne":
-            right = (z > 0.5) == (y > 0.5)
-        else:
-            right = np.rint(np.clip(z, -1.0, 1.0)) == np.rint(y)
-        frac = (right & m).sum(axis=(1, 2)) / np.maximum(m.sum(axis=(1, 2)), 1)
+            return (a > 0.5).astype(np.int8)
+        return np.rint(np.clip(a, -1.0, 1.0)).astype(np.int8)
+
+    def scored_steps(self, batch: Batch) -> np.ndarray:
+        """Which steps the score judges, bool (n_trials, n_steps, n_out): mask > 0, except
+        the `settle` steps from each change of the target level (see the class docstring).
+
+        The window of a change at step c is [c, c + settle); the level before step 0 is 0.
+        """
+        m = np.asarray(batch.mask) > 0
+        if self.settle == 0:
+            return m
+        lev = self.level(batch.y)  # (n_trials, n_steps, n_out)
+        prev = np.concatenate([np.zeros_like(lev[:, :1]), lev[:, :-1]], axis=1)
+        changes = np.cumsum(lev != prev, axis=1)  # changes up to and including each step
+        window = changes.copy()  # changes in (t - settle, t]
+        window[:, self.settle:] -= changes[:, :-self.settle]
+        return m & (window == 0)
+
+    def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
+        """Right level on at least `step_criterion` of the scored steps of each trial
+        (:meth:`scored_steps`)."""
+        z = check_output(self, z, batch)
+        judged = self.scored_steps(batch)
+        right = self.level(z) == self.level(batch.y)
+        frac = (right & judged).sum(axis=(1, 2)) / np.maximum(judged.sum(axis=(1, 2)), 1)
         return frac >= self.step_criterion
 
 
 @dataclass(frozen=True, kw_only=True)
 class FlipFlop3(FlipFlop):
-    """The 3-bit flip-flop: :class:`FlipFlop` with ``n_bits=3``.
+    """The 3-bit flip-flop: :class:`FlipFlop` with ``n_bits=3``, scored the same way
+    (each output's level on 99% of its steps, the `settle` = 3 steps from each change of
+    its target not counted).
 
     Three inputs, three outputs. Default (Sussillo & Barak 2013): on each step each bit
     gets a +1/-1 pulse with probability 0.05, every bit is pulsed at t = 0, and its output
@@ -301,7 +347,10 @@ class FlipFlop3(FlipFlop):
       stim_dur + var_delay_``), the third 100 + d2 after the second, d1, d2 in 1 .. 50
       (``randint(50) + 1``); a third delay ``var_delay`` is drawn and never used;
     - each target starts ``stim_dur + mem_gap`` = 40 steps after its pulse's onset and
-      runs to ``[:-1]``: the last step of every output is 0;
+      runs to ``[:-1]``: the last step of every output is 0. That drop is a change of
+      the target no network can foresee; it falls in the score's `settle` window, so it
+      is not judged (with ``settle=0`` it costs every trial up to 3 of the 10 wrong
+      steps its 3 x 340 steps allow);
     - the third pulse can start as late as step 369: it is then cut at the trial's end
       (or absent), and from step 299 on it no longer changes the target;
     - the output is 0 until the first response (and after an absent first pulse until
