@@ -219,6 +219,40 @@ def test_target_directions(clean, rule):
         assert np.all(d >= 0.5 * np.pi - 1e-9)
 
 
+def test_stimulus_strengths_and_directions_follow_the_original(clean):
+    _, batch = clean
+    info = batch.info
+    for rule in DM + DELAY_DM:
+        rows = _rule_rows(batch, rule)
+        s = info["stim_strength"][rows]  # (n, stimulus, ring)
+        coh = {0.01, 0.02, 0.04, 0.08} if rule in DM else {0.08, 0.16, 0.32}
+        rings = (0, 1) if rule.startswith("context") else (int(rule[-1]) - 1,) if rule[-1] in "12" else ()
+        for r in rings:  # mean U(0.8, 1.2) +/- coh
+            assert set(np.round(np.abs(s[:, 0, r] - s[:, 1, r]) / 2, 9)) <= coh, rule
+            mean = (s[:, 0, r] + s[:, 1, r]) / 2
+            assert np.all((mean >= 0.8) & (mean < 1.2))
+        if rule.startswith("multi"):  # stimulus k: s_k (1 +/- u / 2) in the two rings, u in U(0.2, 0.8)
+            total = s.sum(axis=2)  # (n, 2) = 2 s_k
+            assert set(np.round(np.abs(total[:, 0] - total[:, 1]) / 4, 9)) <= coh
+            u = np.abs(s[:, :, 0] - s[:, :, 1]) / (total / 2)
+            assert np.all((u >= 0.2) & (u < 0.8))
+    for rule in ("dmsgo", "dmsnogo"):
+        rows = _rule_rows(batch, rule)
+        loc, match = info["stim_loc"][rows], info["match"][rows]
+        d = np.abs(loc[:, 0] - loc[:, 1])
+        d = np.minimum(d, TWO_PI - d)
+        assert np.all(d[match == 0] >= np.pi / 9 - 1e-9) and np.all(d[match == 1] < 1e-9)
+    for rule in ("dmcgo", "dmcnogo"):
+        rows = _rule_rows(batch, rule)
+        assert set(np.round(info["stim_loc"][rows].ravel() / np.pi, 9)) <= {0.1, 0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.5,
+                                                                            1.7, 1.9}
+    easy = pr.tasks.make("yang2019", rules=("dm1", "delaydm2"), easy_task=True, sigma_x=0.0).sample(40, rng=0)
+    for k, (ring, coh) in enumerate(((0, {0.1, 0.2, 0.4, 0.8}), (1, {0.16, 0.32, 0.64}))):
+        rows = easy.info["condition"] == RULES.index(("dm1", "delaydm2")[k])
+        s = easy.info["stim_strength"][rows]
+        assert set(np.round(np.abs(s[:, 0, ring] - s[:, 1, ring]) / 2, 9)) == coh
+
+
 def test_rules_drawn_uniformly_or_with_rule_prob():
     task = pr.tasks.make("yang2019", rules=("dm1", "dm2", "contextdm1"), rule_prob={"dm1": 4.0, "dm2": 0.0},
                          sigma_x=0.0)
@@ -275,6 +309,9 @@ def test_stimulus_grid_is_the_originals_test_mode():
         assert g.x.shape == (n, T, 85), rule
         assert task.accuracy(g.y, g) == 1.0 and np.all(g.info["go"])
         assert np.all(g.info["condition"] == RULES.index(rule))
+    g = task.stimulus_grid("dmcnogo")
+    np.testing.assert_allclose(g.info["stim_loc"][:40:4, 0], (0.1 + 0.08 * np.arange(10)) * np.pi)
+    np.testing.assert_array_equal(g.info["match"], 0)  # the test is opposite: the other category
     g = task.stimulus_grid("dm1")
     np.testing.assert_allclose(g.info["stim_loc"][::5, 0], TWO_PI * np.arange(20) / 20)
     np.testing.assert_allclose(g.info["stim_strength"][:5, 0, 0], [0.8, 0.88, 0.96, 1.04, 1.12])

@@ -70,8 +70,9 @@ TOLERANCE = 0.2 * np.pi
 
 def steps(ms, dt: float):
     """Milliseconds -> steps, truncated like the original's ``int(ms / dt)``."""
-    out = (np.asarray(ms, dtype=np.float64) / dt).astype(np.int64)
-    return int(out) if out.ndim == 0 else out
+    if np.ndim(ms) == 0:
+        return int(ms / dt)
+    return (np.asarray(ms, dtype=np.float64) / dt).astype(np.int64)
 
 
 class Draw:
@@ -89,11 +90,15 @@ class Draw:
         return 1 if self.shared else self.n
 
     def _full(self, a) -> np.ndarray:
-        return np.broadcast_to(a, (self.n,)).copy()
+        return a if a.shape[0] == self.n else np.repeat(a, self.n)
 
     def choice_ms(self, values_ms) -> np.ndarray:
         """One of `values_ms` (ms, equally likely), in steps: ``int(choice(values) / dt)``."""
-        return self._full(steps(self.rng.choice(np.asarray(values_ms, dtype=float), size=self._size()), self.dt))
+        return self._full(steps(np.asarray(values_ms, dtype=float), self.dt)[self._pick(len(values_ms))])
+
+    def _pick(self, k: int) -> np.ndarray:
+        """Indices uniform in 0 .. k-1 (what ``rng.choice`` of k values draws, cheaper)."""
+        return self.rng.integers(k, size=self._size())
 
     def uniform_ms(self, lo_ms: float, hi_ms: float) -> np.ndarray:
         """Uniform in [lo_ms, hi_ms) ms, in steps: ``int(uniform(lo, hi) / dt)``."""
@@ -101,16 +106,17 @@ class Draw:
 
     def modality(self) -> np.ndarray:
         """Ring 1 or 2, equally likely."""
-        return self._full(self.rng.choice([1, 2], size=self._size()))
+        return self._full(1 + self._pick(2))
 
     def uniform(self, lo: float, hi: float) -> np.ndarray:
         return self.rng.uniform(lo, hi, size=self.n)
 
     def sign(self) -> np.ndarray:
-        return self.rng.choice([1.0, -1.0], size=self.n)
+        return 1.0 - 2.0 * self.rng.integers(2, size=self.n)
 
     def choice(self, values) -> np.ndarray:
-        return self.rng.choice(np.asarray(values), size=self.n)
+        values = np.asarray(values)
+        return values[self.rng.integers(values.shape[0], size=self.n)]
 
 
 class Group(NamedTuple):
@@ -175,8 +181,9 @@ def rule_trials(n, *, length, fix_in_off, stims, fix_out_off, go, resp_loc, resp
     `stims` is a list of ``(k, ring, loc, strength, on, off)``: stimulus k (1 or 2) in ring
     1 or 2 (scalar or per trial), at most four. `epochs` maps names to ``(start, end)``.
     """
-    def full(a, dtype):
-        return np.broadcast_to(np.asarray(a, dtype=dtype), (n,)).copy()
+    def full(a, dtype):  # (n,) of `dtype` (np.broadcast_to costs more than the rest here)
+        a = np.asarray(a, dtype=dtype)
+        return a if a.shape == (n,) else np.full(n, a, dtype=dtype)
 
     slots = {key: np.zeros((n, 4), dtype=dt) for key, dt in
              (("ring", np.int64), ("loc", float), ("strength", float), ("on", np.int64), ("off", np.int64))}
