@@ -10,6 +10,7 @@ import pytest
 RESULTS = []  # rows added by the benchmarks, printed in the terminal summary
 PEERS = []  # rows of bench/test_peers.py, printed last by bench.peers.write_table
 PEER_NOTES = []  # lines printed below that table
+NOTES = []  # lines of bench/test_load.py and bench/test_bounds.py, printed below the step table
 _PEAK = {}
 
 
@@ -46,7 +47,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def _write_results(terminalreporter):
-    if not RESULTS:
+    if not RESULTS and not NOTES:
         return
     tr = terminalreporter
     tr.write_sep("=", "purernn step benchmarks (ratios measured in this run)")
@@ -68,3 +69,5 @@ def _write_results(terminalreporter):
         speedup = f"{r['speedup']:.1f}x" if r.get("speedup") else ""
         tr.write_line(f"{r['variant']:<18}{r['dtype']:<9}{r['n_rec']:>6}{r['n_steps']:>8}{r['n_trials']:>9}"
                       f"{r['ms']:>10.2f}{r['gflops']:>9.1f}{r['frac_peak']:>9.0%}{speedup:>10}")
+    for line in NOTES:
+        tr.write_line(line)
