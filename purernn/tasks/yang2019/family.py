@@ -52,7 +52,12 @@ class Yang2019(Task):
     ring. Epochs, random durations, tuning curves, input noise, targets, cost mask and
     scoring (fixation output > 0.5; otherwise the ring's population vector within 0.2 pi
     of the target, on each trial's last step) follow the original's ``task.py`` and
-    ``get_perf``; the picture shows one trial per rule.
+    ``get_perf``; the picture shows one trial per rule. ``scripts/compare_yang2019.py``
+    checks this against the original ``task.py``: its mode ``'test'`` trials of all 20
+    rules (inputs, targets, cost mask, response directions) agree to 2.3e-7 (it computes
+    in float32), ``get_perf`` agrees with ``score`` on every trial, and its random trial
+    lengths and epoch durations pass two-sample Kolmogorov-Smirnov tests against these
+    (300 trials per rule, smallest p 0.07).
 
     Each trial draws its rule (uniformly from `rules`, or with `rule_prob`) and follows
     the original ``task.py`` (mode ``'random'``) of that rule: fixation input, stimuli on
