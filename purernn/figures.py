@@ -77,7 +77,7 @@ def save_png(fig, path, *, dpi: int = DPI) -> Path:
 
 
 def trials_figure(batch, *, z=None, dt: float = 1.0, title: str = "", max_conditions: int = 8,
-                  n_per_condition: int = 1):
+                  n_per_condition: int = 1, labels=None):
     """A figure of sample trials, one column per condition (:func:`purernn.plots.plot_trials`).
 
     Parameters
@@ -89,6 +89,9 @@ def trials_figure(batch, *, z=None, dt: float = 1.0, title: str = "", max_condit
         Milliseconds per step.
     title : str
     max_conditions, n_per_condition : int
+    labels : dict of int -> str, optional
+        Column titles, one per condition (``task.condition_labels(batch)``; default
+        ``"condition k"`` and a description from ``batch.info``).
 
     Returns
     -------
@@ -99,10 +102,17 @@ def trials_figure(batch, *, z=None, dt: float = 1.0, title: str = "", max_condit
     fig = new_figure(figsize=(2.4 * n_cols + 0.8, 3.8))
     axes = fig.subplots(2, n_cols, sharex=True, sharey="row", squeeze=False)
     plots.plot_trials(batch, z=z, dt=dt, axes=axes, max_conditions=max_conditions,
-                      n_per_condition=n_per_condition)
+                      n_per_condition=n_per_condition, labels=labels)
     if title:
         fig.suptitle(title, fontsize=8)
     return fig
+
+
+def _condition_labels(task, batch):
+    """The task's names of the conditions in `batch` (``task.condition_labels``), or None
+    for a task without them (a user task that does not define it)."""
+    names = getattr(task, "condition_labels", None)
+    return names(batch) if callable(names) else None
 
 
 def task_figure(task, *, rng=0, n_trials: int = 200):
@@ -116,7 +126,8 @@ def task_figure(task, *, rng=0, n_trials: int = 200):
     """
     title = f"{task.name}: {task.summary}"
     if not hasattr(task, "example_trials"):
-        return trials_figure(task.sample(n_trials, rng=rng), dt=task.dt, title=title)
+        batch = task.sample(n_trials, rng=rng)
+        return trials_figure(batch, dt=task.dt, title=title, labels=_condition_labels(task, batch))
     trials = task.example_trials(rng=rng)
     n_cols = min(len(trials), 5)
     n_rows = -(-len(trials) // n_cols)
@@ -164,7 +175,7 @@ def write_figures(path, result=None, *, n_trials: int = 200, rng=0, dpi: int = D
     gen = as_generator(rng)
     batch = result.task.sample(n_trials, gen)
     z = simulate(result.net, batch.x, rng=gen).z
-    fig = trials_figure(batch, z=z, dt=result.task.dt,
+    fig = trials_figure(batch, z=z, dt=result.task.dt, labels=_condition_labels(result.task, batch),
                         title=f"{result.task.name}: trained network (one trial per condition)")
     written.append(save_png(fig, out / "trials.png", dpi=dpi))
     return written

@@ -36,3 +36,33 @@ def test_resolution_and_bad_arguments(tmp_path):
     with pytest.raises(ValidationError, match="`dpi`"):
         save_figure(_fig(), tmp_path / "a.png", dpi=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c"]
+
+
+def test_trials_figures_name_the_task_conditions(tmp_path, monkeypatch):
+    """trials.png of a run (write_figures) and `purernn tasks NAME --out` (task_figure)
+    title their columns with the task's condition names, not "condition k"."""
+    import purernn as pr
+    from purernn import figures
+
+    from .train_helpers import tiny_config, tiny_net, tiny_task
+
+    drawn = {}
+
+    def keep(fig, path, **kw):  # the figure instead of the file
+        drawn[path.name] = fig
+        return path
+
+    monkeypatch.setattr(figures, "save_png", keep)
+    task = tiny_task("xor")
+    result = pr.train(tiny_net(task), task, tiny_config(n_steps=2, eval_every=1, n_valid=8), progress=False)
+    figures.write_figures(tmp_path, result, n_trials=64)
+    names = task.condition_labels(task.sample(64, rng=0))
+    assert sorted(names.values()) == ["A=0 B=0", "A=0 B=1", "A=1 B=0", "A=1 B=1"]
+    titles = [ax.get_title() for ax in drawn["trials.png"].axes if ax.get_title()]
+    assert sorted(titles) == sorted(names.values())
+
+    fig = figures.task_figure(tiny_task("and"), rng=0)
+    assert sorted(ax.get_title() for ax in fig.axes if ax.get_title()) == sorted(names.values())
+    # the test can fail: without labels the columns are "condition k"
+    fig = figures.trials_figure(task.sample(64, rng=0))
+    assert all(ax.get_title().startswith("condition ") for ax in fig.axes if ax.get_title())
