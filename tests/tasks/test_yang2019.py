@@ -301,9 +301,13 @@ def test_bad_arguments_name_the_argument(bad, arg):
 
 def test_stimulus_grid_is_the_originals_test_mode():
     task = pr.tasks.make("yang2019")
+    from purernn.tasks.yang2019 import decision, delay_decision
+
+    for group, rule, T in ((decision, "contextdm1", 100), (delay_decision, "multidelaydm", 175)):
+        grid = group.grid(rule, DT)  # 5 x 5 strengths x 20 directions: not rendered here
+        assert grid.n == 500 and np.all(grid.length == T)
     sizes = {"fdgo": (40, 100), "reactanti": (40, 125), "delaygo": (40, 125), "dm2": (100, 125),
-             "contextdm1": (500, 100), "delaydm1": (100, 150),
-             "dmsnogo": (80, 135), "dmcgo": (80, 135)}
+             "delaydm1": (100, 150), "dmsnogo": (80, 135), "dmcgo": (80, 135)}
     for rule, (n, T) in sizes.items():
         g = task.stimulus_grid(rule)
         assert g.x.shape == (n, T, 85), rule
