@@ -388,6 +388,31 @@ def test_constant_outputs_score_at_chance(clean):
     assert not task.score(np.zeros(batch.y.shape), batch)[go].any()
 
 
+def test_score_is_the_originals_get_perf(clean):
+    """network.py's get_perf and popvec, written plainly trial by trial, on random sigmoid
+    outputs and on noisy targets."""
+    task, batch = clean
+    batch = batch.subset(np.arange(120))
+    rng = np.random.default_rng(5)
+    pref = _pref()
+    for z in (1 / (1 + np.exp(-rng.normal(0, 2, batch.y.shape))),
+              np.clip(batch.y + rng.normal(0, 0.25, batch.y.shape), 0.01, 0.99)):
+        expect = []
+        for b in range(batch.n_trials):
+            last = z[b, batch.info["length"][b] - 1]
+            ring = last[1:]
+            loc = np.arctan2(np.sum(ring * np.sin(pref)) / ring.sum(), np.sum(ring * np.cos(pref)) / ring.sum())
+            d = abs(batch.info["target_loc"][b] - loc % TWO_PI)
+            fixating = last[0] > 0.5
+            if batch.info["target_loc"][b] < 0:
+                expect.append(fixating)
+            else:
+                expect.append(min(d, TWO_PI - d) < 0.2 * np.pi and not fixating)
+        got = task.score(z, batch)
+        np.testing.assert_array_equal(got, expect)
+        assert 0.05 < got.mean() < 0.95
+
+
 def test_score_reads_each_trials_last_step(clean):
     task, batch = clean
     sub = batch.subset(np.arange(20))
