@@ -47,7 +47,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .. import tasks as _tasks
 from .._validate import check_int, fail
-from ..config import TrainConfig
+from ..config import RENAMED, TrainConfig, rename_deprecated
 from ..errors import ValidationError
 from ..model import Network
 from ..presets import default_network_kwargs, default_train_config
@@ -190,6 +190,14 @@ def point_id(config: dict) -> str:
     return hashlib.sha256(canonical_json(config).encode("ascii")).hexdigest()[:16]
 
 
+def _renamed(table: dict, owner: str) -> dict:
+    """`table` with the old spellings of TrainConfig fields (``steps``, ``epochs``) replaced
+    by the current names, as training TOML files accept them (a DeprecationWarning each)."""
+    if not any(k in RENAMED for k in table):
+        return dict(table)
+    return rename_deprecated(table, f"study file [{owner}]")
+
+
 def _bad_key(owner: str, key: str, valid) -> None:
     fail(f"{owner}.{key}", "a known key, one of " + ", ".join(valid), key, "Unknown key.")
 
@@ -263,6 +271,12 @@ def parse_study(text: str, *, name: str = "study") -> Study:
     ValidationError
         Invalid TOML, an unknown table or key (the message lists the valid ones) or a
         bad value (the message names the point and the field).
+
+    Notes
+    -----
+    ``[grid]`` and ``[train]`` accept the old spellings ``steps`` and ``epochs`` of
+    ``n_steps`` and ``n_epochs`` with a DeprecationWarning, as training TOML files do
+    (:func:`purernn.config.rename_deprecated`); the points are those of the new names.
     """
     try:
         doc = tomllib.loads(text)
@@ -279,7 +293,7 @@ def parse_study(text: str, *, name: str = "study") -> Study:
         if key not in ("name", "description"):
             _bad_key("study", key, ("name", "description"))
 
-    grid_in = doc.get("grid", {})
+    grid_in = _renamed(doc.get("grid", {}), "grid")
     if "task" not in grid_in:
         fail("grid.task", "present (a list of task names)", None)
     grid = {}
@@ -298,7 +312,7 @@ def parse_study(text: str, *, name: str = "study") -> Study:
     for key in network:
         if key not in NETWORK_KEYS:
             _bad_key("network", key, NETWORK_KEYS)
-    train = dict(doc.get("train", {}))
+    train = _renamed(doc.get("train", {}), "train")
     for key in train:
         if key not in TRAIN_KEYS:
             _bad_key("train", key, TRAIN_KEYS + (("(seed is a grid axis)",) if key == "seed" else ()))

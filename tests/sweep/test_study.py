@@ -101,3 +101,22 @@ def test_the_documented_example_is_a_valid_study():
     study = parse_study("\n".join(line[4:] for line in example.splitlines()))
     assert len(study.points) == 4 * 2 * 20 * 2
     assert study.record["degradation"] == {"mode": "units", "fractions": [0.0, 0.1, 0.2], "n_draws": 5}
+
+
+def test_old_spellings_of_train_fields_are_accepted_with_a_warning():
+    """`steps` / `epochs`, as training TOML files accept them, in [train] and [grid]."""
+    new = parse_study(tiny_text(n_steps=3))
+    assert "n_steps = 3" in new.source
+    with pytest.warns(DeprecationWarning, match=r"study file \[train\]: 'steps' is deprecated; use 'n_steps'"):
+        old = parse_study(new.source.replace("n_steps = 3", "steps = 3"))
+    assert [p.point_id for p in old.points] == [p.point_id for p in new.points]
+    grid = '[grid]\ntask = ["and"]\nn_epochs = [1, 2]\n[train]\nregime = "fixed"\n'
+    with pytest.warns(DeprecationWarning, match=r"\[grid\]: 'epochs'"):
+        old = parse_study(grid.replace("n_epochs", "epochs"))
+    assert [p.point_id for p in old.points] == [p.point_id for p in parse_study(grid).points]
+    assert old.points[1].condition == {"task": "and", "n_epochs": 2}
+    with pytest.raises(ValidationError, match="both 'steps' and 'n_steps'"):
+        parse_study(new.source.replace("n_steps = 3", "n_steps = 3\nsteps = 3"))
+    # a key that is no spelling of a field stays an unknown key, listing the valid ones
+    with pytest.raises(ValidationError, match=r"`train.stepz`.*n_steps"):
+        parse_study(new.source.replace("n_steps = 3", "stepz = 3"))
