@@ -68,7 +68,7 @@ def plot_task_variance_map(normalized, labels, rules, ax=None, *, names=None, ti
     ax.set_yticks(range(len(rules)))
     ax.set_yticklabels(_names(rules, names), fontsize=7)
     ax.set_xticks([])
-    ax.set_xlabel(f"active units ({V.shape[1]}), by cluster", fontsize=8, labelpad=14)
+    ax.set_xlabel(f"active units ({V.shape[1]}), by cluster", fontsize=8, labelpad=24)
     _cluster_strip(ax, labels, V.shape[0])
     ax.set_ylim(V.shape[0] - 0.5, -0.5)
     if title:

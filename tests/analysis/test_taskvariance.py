@@ -208,3 +208,27 @@ def test_bad_inputs_are_named():
         pr.analysis.cluster_units(tv, k_range=range(3, 5))
     with pytest.raises(ValidationError, match="rule"):
         pr.analysis.fractional_task_variance(tv, "a", "z")
+
+
+@pytest.mark.slow
+def test_trained_on_two_rules_then_analysed():
+    """Go and Anti in one 32-unit network (dt 40 ms), trained until both reach 0.9; then
+    the analyses on a trained network: intact performance, lesions and composed inputs."""
+    task = pr.tasks.make("yang2019", rules=("fdgo", "fdanti"), dt=40.0, alpha=0.4)
+    net = pr.Network.create(task.n_in, 32, task.n_out, init="orthogonal", gain=0.5, activation="relu",
+                            alpha=0.4, sigma_rec=0.05, output="sigmoid", dtype="float32", seed=0)
+    cfg = pr.TrainConfig(n_steps=3000, batch_size=64, lr=2e-3, loss="mse", clip_norm=1.0, n_valid=200,
+                         eval_every=100, stop_rule="every_condition", target_accuracy=0.9, keep_best=False,
+                         seed=0)
+    res = pr.train(net, task, cfg, progress=False)
+    assert res.stop_reason == "criterion"
+    trained = res.net.replace(dtype="float64")
+    perf = pr.analysis.rule_performance(trained, task, n_trials=300, rng=1)
+    assert perf.min() > 0.8
+    tv = pr.analysis.task_variance(trained, task)
+    assert tv.variance.shape == (32, 2) and tv.active().size > 4
+    les = pr.analysis.lesion_performance(trained, task, [np.arange(32)], n_trials=300, rng=2)
+    assert np.all(les.lesioned[0] < 0.3)  # a constant output: no response lands on the target
+    comp = pr.analysis.composition_performance(trained, task, "fdanti", [{"fdanti": 1}, {"fdgo": 1}],
+                                               n_trials=300, rng=3)
+    assert comp.accuracy[0] > 0.8 > comp.accuracy[1]  # the Go input makes Anti trials fail
