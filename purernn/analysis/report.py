@@ -24,6 +24,7 @@ from .activity import activity, pca
 from .degradation import FINE_FRACTIONS, degradation
 from .fixed_points import _one_blas_thread, find_fixed_points
 from .linearize import free_response, linearize
+from .lowrank import connectivity_overlaps
 from .psychometric import has_psychometric, psychometric
 from .resting import resting_state
 from .spectrum import spectrum
@@ -121,6 +122,8 @@ def analyze_network(net, task=None, *, net_before=None, out_dir, rng=0, quick: b
     dict
         JSON-serializable summary: ``network``, ``spectrum`` (and ``spectrum_before``),
         ``nonnormality``, ``weights`` (moments by group), ``weight_change``,
+        ``connectivity_overlaps`` (and ``_before``) for a low-rank network
+        (:func:`purernn.analysis.connectivity_overlaps` of its factors U, V),
         ``resting_state``, ``linearization`` (at the resting state: predicted and
         measured frequency), ``fixed_points`` (with ``linearized``: the modes of each
         stable point), and with a task ``accuracy``, ``pca``, ``degradation`` and, for a
@@ -235,6 +238,10 @@ def _analyze(net, task, *, net_before, out_dir, rng, quick, summary_path, x, fig
         stats0 = weight_stats(net_before)
         summary["weights_before"] = stats0.to_dict()
         summary["weight_change"] = weight_change(net_before, net).to_dict()
+    if net.factors is not None:  # rank r: its connectivity vectors against the inputs and readouts
+        summary["connectivity_overlaps"] = connectivity_overlaps(net).to_dict()
+        if net_before is not None and net_before.factors is not None:
+            summary["connectivity_overlaps_before"] = connectivity_overlaps(net_before).to_dict()
     n_groups = sum(k in stats.values for k in ("W_in", "W_rec", "W_rec_E", "W_rec_I", "W_out"))
     if draw:
         fig = figure((2.7 * n_groups + (1.4 if net_before is not None else 0.0), 3.2))

@@ -53,6 +53,7 @@ def test_report_linearizes_a_memory_at_its_stable_points(tmp_path):
     assert len(lin) == s["fixed_points"]["counts"]["stable"] == 4
     assert all(m["stable"] and m["max_modulus"] < 1 for m in lin)
     assert s["title"] == "network | no task"
+    assert "connectivity_overlaps" not in s  # full rank
 
 
 def test_conditions_are_named_and_legends_sit_outside():
@@ -101,3 +102,21 @@ def test_psychometric_plot_names_the_fit():
     texts = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert "logistic fit" in texts and "Wilson" in texts
     assert ax.get_xlabel() == "signed coherence (%)" and _outside(fig, ax)
+
+
+def test_report_of_a_low_rank_network_has_its_overlaps(tmp_path):
+    net0 = pr.Network.create(2, 30, 1, rank=2, seed=0)
+    p = net0.variables
+    p["U"] = p["U"] + 0.5
+    net = net0.with_params(p)  # the variables: U and V in place of W_rec
+    s = A.analyze_network(net, net_before=net0, out_dir=tmp_path, rng=0, quick=True, figures=False)
+    ov, ov0 = s["connectivity_overlaps"], s["connectivity_overlaps_before"]
+    ref = A.connectivity_overlaps(net)
+    assert ov["rank"] == 2 and ov["basis"] == "factors"
+    np.testing.assert_allclose(ov["n_in"], ref.n_in) and np.testing.assert_allclose(ov["m_out"], ref.m_out)
+    # nm: the coupling of the kappas, whose eigenvalues are the nonzero eigenvalues of W_rec
+    lam = np.linalg.eigvals(net.params["W_rec"])
+    lam = lam[np.argsort(-np.abs(lam))[:2]]  # the two nonzero ones
+    np.testing.assert_allclose(np.sort_complex(np.linalg.eigvals(np.array(ov["nm"]))), np.sort_complex(lam),
+                               atol=1e-8)
+    assert ov["m_in"] != ov0["m_in"]
