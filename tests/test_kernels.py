@@ -137,7 +137,8 @@ def test_trial_blocks_depend_only_on_sizes():
     assert kernels.trial_blocks(31, 50) == 2  # fewer than two blocks' worth: cut in two
     assert kernels.trial_blocks(64, 50) == 4
     assert kernels.trial_blocks(65, 50) == 5  # the last block is shorter
-    assert kernels.trial_blocks(64, 1000) == 4
+    assert kernels.trial_blocks(64, 1000) == 2  # wider networks: blocks of 32
+    assert kernels.trial_blocks(20, 1000) == 2
 
 
 def test_noise_scale():
