@@ -133,7 +133,7 @@ def task_figure(task, *, rng=0, n_trials: int = 200):
     n_rows = -(-len(trials) // n_cols)
     fig = new_figure(figsize=(max(3.1 * n_cols, 4.2), 3.3 * n_rows + 0.3))
     plots.plot_ring_trials(trials, n_eachring=task.n_eachring, dt=task.dt, n_cols=n_cols, fig=fig)
-    fig.suptitle((title if n_cols == 5 else task.name) + " (hatched: mask 0)", fontsize=10 if n_cols == 5 else 8)
+    fig.suptitle((title if n_cols == 5 else task.name) + " (hatched: mask 0)", fontsize=12 if n_cols == 5 else 9)
     return fig
 
 

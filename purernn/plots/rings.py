@@ -9,7 +9,7 @@ __all__ = ["plot_ring_trial", "plot_ring_trials"]
 #: Image rows given to the single fixation unit, so that it is visible next to 32 ring units.
 _FIX_ROWS = 4
 #: Epoch names as written above the inputs.
-_SHORT = {"fix1": "fix", "stim1": "stim 1", "delay1": "delay", "stim2": "stim 2", "delay2": "delay 2",
+_SHORT = {"fix1": "fix", "stim1": "stim 1", "delay1": "delay", "stim2": "stim 2", "delay2": "dly 2",
           "go1": "go"}
 
 
@@ -74,9 +74,9 @@ def plot_ring_trial(x, y, mask=None, *, n_eachring, dt=1.0, z=None, epochs=None,
         img, ticks = _stack(parts)
         ax.imshow(img, aspect="auto", origin="upper", interpolation="nearest", cmap="viridis", vmin=0.0,
                   vmax=vmax, extent=(*extent_x, img.shape[0] - 0.5, -0.5))
-        ax.set_yticks([t for t, _ in ticks], [name for _, name in ticks], fontsize=7)
-        ax.set_ylabel(label, fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_yticks([t for t, _ in ticks], [name for _, name in ticks], fontsize=8)
+        ax.set_ylabel(label, fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
         for start, end in (epochs or {}).values():
             if start > 0:
                 ax.axvline((start - 0.5) * dt, color="w", lw=0.7, ls=":")
@@ -87,12 +87,12 @@ def plot_ring_trial(x, y, mask=None, *, n_eachring, dt=1.0, z=None, epochs=None,
                              facecolor="none", edgecolor="0.85", hatch="////", lw=0.0)
     if epochs:
         for name, (start, end) in epochs.items():
-            if end > start >= 0 and end - start >= 0.07 * n_steps:  # room for the name
-                axes[0].text((start + end) / 2 * dt, 1.0, _SHORT.get(name, name), fontsize=6, ha="center",
+            if end > start >= 0 and end - start >= 0.09 * n_steps:  # room for the name
+                axes[0].text((start + end) / 2 * dt, 1.0, _SHORT.get(name, name), fontsize=7, ha="center",
                              va="bottom", transform=axes[0].get_xaxis_transform())
-    axes[-1].set_xlabel("time (ms)", fontsize=8)
+    axes[-1].set_xlabel("time (ms)", fontsize=9)
     if title:
-        axes[0].set_title(title, fontsize=9, pad=9 if epochs else 4)
+        axes[0].set_title(title, fontsize=11, pad=10 if epochs else 4)
     return axes
 
 
