@@ -1,6 +1,6 @@
-"""Thread settings for the compiled kernels (not model math).
+"""Threads for the compiled kernels (not model math): the pool and the BLAS setting.
 
-The kernels run blocks of trials on a pool of Python threads (``purernn.kernels``); every
+The kernels run blocks of trials on a pool of Python threads (:func:`run_parallel`); every
 matrix product inside them is one call into the BLAS that Numba links (SciPy's OpenBLAS).
 Two settings keep those threads from fighting over the cores:
 
@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import itertools
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-__all__ = ["serial_blas", "restore_blas"]
+__all__ = ["bounds", "run_parallel", "serial_blas", "restore_blas"]
 
 _setters: list | None = None
 
@@ -65,3 +67,48 @@ def restore_blas(previous: list[int]) -> None:
     """Undo :func:`serial_blas` on the calling thread."""
     for fn, n in zip(_setters or (), previous):
         fn(n)
+
+
+def bounds(n: int, n_parts: int) -> list[tuple[int, int]]:
+    """The fixed partition of range(n) into n_parts contiguous parts, sizes within one."""
+    return [(k * n // n_parts, (k + 1) * n // n_parts) for k in range(n_parts)]
+
+
+_pools: dict = {}  # number of helper threads -> ThreadPoolExecutor
+
+
+def run_parallel(calls: list) -> None:
+    """Run ``kernel(*args)`` for each ``(kernel, args)`` of `calls`.
+
+    Up to ``numba.get_num_threads()`` threads (this one and a pool's) each take the next
+    call as soon as they are free: when another process holds a core, the other threads
+    run more of the calls instead of waiting for it. Each call is a block of trials or
+    rows, writing outputs of its own, and its arithmetic does not depend on the thread
+    that runs it: results are bitwise identical for any thread count and any load. BLAS
+    runs single-threaded inside (:func:`serial_blas`).
+    """
+    import numba  # loaded by then: the kernels are Numba functions
+
+    n_threads = min(len(calls), numba.get_num_threads())
+    next_call = itertools.count().__next__  # atomic under the GIL
+
+    def work():
+        while (k := next_call()) < len(calls):
+            kernel, args = calls[k]
+            kernel(*args)
+
+    previous = serial_blas()
+    try:
+        if n_threads <= 1:
+            work()
+            return
+        pool = _pools.get(n_threads - 1)
+        if pool is None:
+            pool = _pools[n_threads - 1] = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="purernn",
+                                                              initializer=serial_blas)
+        helpers = [pool.submit(work) for _ in range(n_threads - 1)]
+        work()
+        for future in helpers:
+            future.result()
+    finally:
+        restore_blas(previous)

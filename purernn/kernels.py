@@ -37,12 +37,9 @@ product one BLAS call. The vectorizable ``exp`` and ``tanh`` and the decorator p
 
 from __future__ import annotations
 
-import itertools
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 
 from . import _fastmath as _fm, _threads
@@ -232,7 +229,7 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
         z_t = W_out h_t + b_out
 
     Trials are independent: the wrappers run fixed blocks of them on several threads
-    (:func:`_run_parallel`). x (n_steps, n_trials, n_in); noise (n_steps, n_trials, n_rec)
+    (:func:`purernn._threads.run_parallel`). x (n_steps, n_trials, n_in); noise (n_steps, n_trials, n_rec)
     = sqrt(2 alpha) sigma_rec xi, read if has_noise; Z (n_steps, n_trials, n_out) gets z_t.
     With `keep`, H (n_steps + 1, n_trials, n_rec) holds h_0 in ``H[0]`` and gets h_t in
     ``H[t]``, DS (n_steps, n_trials, n_rec) gets sigma'(a_t), for BPTT; without, H (2,
@@ -409,49 +406,6 @@ def trial_blocks(n_trials: int, n_rec: int) -> int:
     return max(2, -(-n_trials // per_block))
 
 
-def _bounds(n: int, n_parts: int) -> list[tuple[int, int]]:
-    """The fixed partition of range(n) into n_parts contiguous parts, sizes within one."""
-    return [(k * n // n_parts, (k + 1) * n // n_parts) for k in range(n_parts)]
-
-
-_pools: dict = {}  # number of helper threads -> ThreadPoolExecutor
-
-
-def _run_parallel(calls: list) -> None:
-    """Run ``kernel(*args)`` for each ``(kernel, args)`` of `calls`.
-
-    Up to ``numba.get_num_threads()`` threads (this one and a pool's) each take the next
-    call as soon as they are free: when another process holds a core, the other threads
-    run more of the calls instead of waiting for it. Each call is a block of trials or
-    rows, writing outputs of its own, and its arithmetic does not depend on the thread
-    that runs it: results are bitwise identical for any thread count and any load. BLAS
-    runs single-threaded inside (:func:`purernn._threads.serial_blas`).
-    """
-    n_threads = min(len(calls), numba.get_num_threads())
-    next_call = itertools.count().__next__  # atomic under the GIL
-
-    def work():
-        while (k := next_call()) < len(calls):
-            kernel, args = calls[k]
-            kernel(*args)
-
-    previous = _threads.serial_blas()
-    try:
-        if n_threads <= 1:
-            work()
-            return
-        pool = _pools.get(n_threads - 1)
-        if pool is None:
-            pool = _pools[n_threads - 1] = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="purernn",
-                                                              initializer=_threads.serial_blas)
-        helpers = [pool.submit(work) for _ in range(n_threads - 1)]
-        work()
-        for future in helpers:
-            future.result()
-    finally:
-        _threads.restore_blas(previous)
-
-
 _work = threading.local()
 
 
@@ -539,8 +493,8 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
     args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
             _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
             1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation], keep)
-    _run_parallel([(_forward_block, args + (b0, b1, H, DS, Z))
-                   for b0, b1 in _bounds(n_trials, trial_blocks(n_trials, n_rec))])
+    _threads.run_parallel([(_forward_block, args + (b0, b1, H, DS, Z))
+                   for b0, b1 in _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))])
     return (H, DS, Z) if keep else (None, None, Z)
 
 
@@ -565,17 +519,17 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     Notes
     -----
     Blocks of trials run the recursion and sum their own gradients on several threads
-    (:func:`_run_parallel`); the blocks' sums are then added in block order.
+    (:func:`purernn._threads.run_parallel`); the blocks' sums are then added in block order.
     """
     W_rec = params["W_rec"]
     dtype = W_rec.dtype
     n_trials, n_rec = DS.shape[1], DS.shape[2]
     args = (_c(dz, dtype), _c(params["W_out"], dtype), dtype.type(rate_scale), _c(W_rec, dtype),
             dtype.type(alpha), dtype.type(1.0 - alpha), _c(x_tm, dtype), H)
-    blocks = _bounds(n_trials, trial_blocks(n_trials, n_rec))
+    blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
     parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
-    _run_parallel([(_bptt_block, args + (b0, b1, DS) + tuple(part[k] for part in parts))
+    _threads.run_parallel([(_bptt_block, args + (b0, b1, DS) + tuple(part[k] for part in parts))
                    for k, (b0, b1) in enumerate(blocks)])
     grads = {}
     for name, part in zip(names, parts):  # the blocks' sums added in block order
