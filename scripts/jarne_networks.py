@@ -47,32 +47,67 @@ def task_of(rel: str):
 
 
 def flipflop3_breakdown(net, n_trials: int = 1000, seed: int = 0) -> dict:
-    """Where a 3-bit flip-flop network misses the task's score (right level, rounded to
-    -1/0/+1, on >= 99% of the 3 x 340 steps): the zero last step of her target, the steps
-    next to a change of the target, the rest."""
+    """Where a 3-bit flip-flop network loses the task's score (the right level, rounded to
+    -1/0/+1, on >= 99% of the 3 x 340 steps, the ``settle`` steps from each change of the
+    target counting as right), and whether its output is aligned with her target.
+
+    ``lag_*``: for each change of the target (the last step's drop to 0 left out), the
+    step at which the output last crosses the midpoint between the old and the new level
+    in the new direction, minus the change's step (0: the output switches on the step
+    the target does; a consistent 1 would mean a target or an import off by one step).
+    ``wrong_*_per_trial``: wrong steps per trial, inside the settle windows (not scored)
+    and, scored, 1 to 3 steps before a change (an early switch), 3 to 9 steps after one (a
+    late switch) and elsewhere (a level held wrong). ``accuracy_settle_k``: the
+    score with ``settle = k``;
+    ``accuracy_settle_3_and_k_before``: a rule that also excused the k steps before each
+    change (not the task's rule: it would excuse an output that leaves its level early).
+    ``accuracy_more_trials``: the task's score on 4 x `n_trials` other fresh trials.
+    """
     task = pr.tasks.make("flipflop3", preset="jarne")
     batch = task.sample(n_trials, rng=np.random.default_rng(seed))
-    z = pr.simulate(net, batch.x, rng=np.random.default_rng(seed + 1)).z
-    wrong = np.rint(np.clip(z, -1, 1)) != np.rint(batch.y)  # (n_trials, n_steps, 3)
+    z = pr.simulate(net, batch.x, rng=np.random.default_rng(seed + 1)).z  # (n_trials, n_steps, 3)
+    y = task.level(batch.y)
+    wrong = task.level(z) != y
+    scored = task.scored_steps(batch)
     T = batch.n_steps
     change = np.zeros_like(wrong)
-    change[:, 1:] = np.diff(batch.y, axis=1) != 0
-    change[:, -1] = False  # the drop to 0 on the last step is counted apart
+    change[:, 1:T - 1] = y[:, 1:T - 1] != y[:, :T - 2]  # the drop on the last step left out
+    lags = []
+    for b, t, j in zip(*np.nonzero(change)):
+        old, new = y[b, t - 1, j], y[b, t, j]
+        lo, hi = max(t - 10, 1), min(t + 11, T - 1)
+        side = (z[b, lo:hi, j] - 0.5 * (old + new)) * np.sign(new - old) > 0  # on the new level's side
+        behind = np.flatnonzero(~side)
+        lags.append(lo + (behind[-1] + 1 if behind.size else 0) - t)
+    lags = np.asarray(lags)
+    before = np.zeros_like(wrong)  # 1 to 3 steps before a change
+    for d in range(1, 4):
+        before[:, :-d] |= change[:, d:]
+    # steps since the last change of the target (T when there was none)
+    t = np.arange(T)[None, :, None]
+    last = np.maximum.accumulate(np.where(change, t, -T), axis=1)
+    late = (t - last >= task.settle) & (t - last < 10)
+    per_trial = {
+        "in_settle_windows": wrong & ~scored,
+        "scored_1_to_3_steps_before_a_change": wrong & scored & before,
+        "scored_3_to_9_steps_after_a_change": wrong & scored & ~before & late,
+        "scored_elsewhere": wrong & scored & ~before & ~late,
+    }
     out = {"accuracy": float(task.accuracy(z, batch)), "mse": float(np.mean((z - batch.y) ** 2)),
-           "wrong_steps_per_trial": float(wrong.sum(axis=(1, 2)).mean()),
-           "wrong_last_step_per_trial": float(wrong[:, -1].sum(axis=1).mean())}
-    for tol in (2, 3, 5):
-        near = np.zeros_like(wrong)
-        for d in range(-tol, tol + 1):  # steps within tol of a target change
-            near |= np.roll(change, d, axis=1)
-        far = wrong.copy()
-        far[:, -1] = False
-        out[f"wrong_within_{tol}_of_a_change_per_trial"] = float((far & near).sum(axis=(1, 2)).mean())
-        out[f"trials_right_elsewhere_tol{tol}"] = float(np.mean(~(far & ~near).any(axis=(1, 2))))
-    last_ok = wrong.copy()
-    last_ok[:, -1] = False
-    out["accuracy_without_last_step"] = float(np.mean(last_ok.sum(axis=(1, 2)) <= (1 - task.step_criterion)
-                                                     * 3 * T))
+           "lag_median": float(np.median(lags)), "lag_mean": float(np.mean(lags)),
+           "lag_zero_fraction": float(np.mean(lags == 0))}
+    out.update({f"wrong_{k}_per_trial": float(v.sum(axis=(1, 2)).mean()) for k, v in per_trial.items()})
+    for k in range(6):
+        out[f"accuracy_settle_{k}"] = float(task.replace(settle=k).accuracy(z, batch))
+    for k in (1, 2):  # a rule that also excused k steps before each change (not the task's)
+        ahead = np.zeros_like(change)
+        for d in range(1, k + 1):
+            ahead[:, :-d] |= change[:, d:]
+        frac = 1.0 - (wrong & scored & ~ahead).sum(axis=(1, 2)) / wrong[0].size
+        out[f"accuracy_settle_{task.settle}_and_{k}_before"] = float(np.mean(frac >= task.step_criterion))
+    more = pr.evaluate(net, task, n_trials=4 * n_trials, rng=np.random.default_rng(seed + 2))
+    out.update({"accuracy_more_trials": more.accuracy, "more_trials": more.n_trials,
+                "more_trials_ci_low": more.ci_low, "more_trials_ci_high": more.ci_high})
     return out
 
 

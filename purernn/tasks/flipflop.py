@@ -25,8 +25,8 @@ def _bits_labels(task, batch) -> dict:
 @dataclass(frozen=True, kw_only=True)
 class FlipFlop(Task):
     """Flip-flop: hold the value set by the last input pulse. Scored on the level held:
-    right on 99% of the steps, not counting the `settle` = 3 steps from each change of
-    the target.
+    right on 99% of the steps, the `settle` = 3 steps from each change of the target
+    counting as right.
 
     Three protocols, chosen by `protocol` (``"auto"``: Jarne's set/reset for
     ``n_bits == 1``, Sussillo & Barak's otherwise).
@@ -64,19 +64,22 @@ class FlipFlop(Task):
 
     **Score.** A trial is correct when the output is nearest to the right target level
     ({0, 1} for the set/reset protocol, {-1, 0, 1} for the others) on at least
-    `step_criterion` (99%) of its scored steps: every step of every output (mask 1)
-    except the `settle` = 3 steps that start at each change of that output's target
-    level (the change step included; the level before the first step is 0, where a
-    network starts, h_0 = 0). The score asks which memory the network holds, not how
-    sharply its output jumps: a rate network's output moves between levels in a few
-    steps, and a switch from -1 to +1 crosses the rounding's middle band (|z| < 0.5) on
-    the way. 3 steps is the settling time of a first-order response to within 5% (3 tau)
-    at the recommended tau = dt (alpha = 1); it is short against every time the task
-    asks the network to hold a level (pulses of 20 steps, a 40-step response delay, 20
-    steps between pulses on average in Sussillo & Barak's protocol). An output that is
-    late by more than `settle` steps, early, or wrong while the target holds still
-    counts against the 1%. ``settle=0`` scores every step, as purernn did before the
-    field existed (run files that lack it are read with 0).
+    `step_criterion` (99%) of its steps (every step of every output: mask 1). The
+    `settle` = 3 steps that start at each change of an output's target level (the change
+    step included; the level before the first step is 0, where a network starts, h_0 = 0)
+    are not held against it: they count as right whatever the output. The window only
+    excuses, so a larger `settle` never makes the score stricter.
+
+    The score asks which memory the network holds, not how sharply its output jumps: a
+    rate network's output moves between levels in a few steps, and a switch from -1 to +1
+    crosses the rounding's middle band (|z| < 0.5) on the way. 3 steps is the settling
+    time of a first-order response to within 5% (3 tau) at the recommended tau = dt
+    (alpha = 1); it is short against every time the task asks the network to hold a
+    level (pulses of 20 steps, a 40-step response delay, 20 steps between pulses on
+    average in Sussillo & Barak's protocol). An output that switches more than `settle`
+    steps late, or early, or holds a wrong level, still counts against the 1%.
+    ``settle=0`` judges every step, as purernn did before the field existed (run files
+    that lack it are read with 0).
 
     Parameters
     ----------
@@ -104,9 +107,9 @@ class FlipFlop(Task):
     noise_sigma : float
         Input noise per step.
     step_criterion : float
-        Fraction of the scored steps that must be right for a trial to be correct.
+        Fraction of the steps that must be right for a trial to be correct.
     settle : int
-        Steps from each change of a target level that are not scored (see Score).
+        Steps from each change of a target level that are not judged (see Score).
 
     Notes
     -----
@@ -296,7 +299,8 @@ class FlipFlop(Task):
 
     def scored_steps(self, batch: Batch) -> np.ndarray:
         """Which steps the score judges, bool (n_trials, n_steps, n_out): mask > 0, except
-        the `settle` steps from each change of the target level (see the class docstring).
+        the `settle` steps from each change of the target level (see the class docstring;
+        a step left out counts as right).
 
         The window of a change at step c is [c, c + settle); the level before step 0 is 0.
         """
@@ -311,20 +315,20 @@ class FlipFlop(Task):
         return m & (window == 0)
 
     def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:
-        """Right level on at least `step_criterion` of the scored steps of each trial
-        (:meth:`scored_steps`)."""
+        """Right level on at least `step_criterion` of the masked steps of each trial, a
+        step in a settle window (not in :meth:`scored_steps`) counting as right."""
         z = check_output(self, z, batch)
-        judged = self.scored_steps(batch)
-        right = self.level(z) == self.level(batch.y)
-        frac = (right & judged).sum(axis=(1, 2)) / np.maximum(judged.sum(axis=(1, 2)), 1)
+        m = batch.mask > 0
+        wrong = (self.level(z) != self.level(batch.y)) & self.scored_steps(batch)
+        frac = 1.0 - wrong.sum(axis=(1, 2)) / np.maximum(m.sum(axis=(1, 2)), 1)
         return frac >= self.step_criterion
 
 
 @dataclass(frozen=True, kw_only=True)
 class FlipFlop3(FlipFlop):
     """The 3-bit flip-flop: :class:`FlipFlop` with ``n_bits=3``, scored the same way
-    (each output's level on 99% of its steps, the `settle` = 3 steps from each change of
-    its target not counted).
+    (the level on 99% of the steps, the `settle` = 3 steps from each change of a target
+    counting as right).
 
     Three inputs, three outputs. Default (Sussillo & Barak 2013): on each step each bit
     gets a +1/-1 pulse with probability 0.05, every bit is pulsed at t = 0, and its output
@@ -349,8 +353,8 @@ class FlipFlop3(FlipFlop):
     - each target starts ``stim_dur + mem_gap`` = 40 steps after its pulse's onset and
       runs to ``[:-1]``: the last step of every output is 0. That drop is a change of
       the target no network can foresee; it falls in the score's `settle` window, so it
-      is not judged (with ``settle=0`` it costs every trial up to 3 of the 10 wrong
-      steps its 3 x 340 steps allow);
+      is not held against the output (with ``settle=0`` it costs every trial up to 3 of
+      the 10 wrong steps its 3 x 340 steps allow);
     - the third pulse can start as late as step 369: it is then cut at the trial's end
       (or absent), and from step 299 on it no longer changes the target;
     - the output is 0 until the first response (and after an absent first pulse until
