@@ -55,7 +55,10 @@ def flipflop3_breakdown(net, n_trials: int = 1000, seed: int = 0) -> dict:
     step at which the output last crosses the midpoint between the old and the new level
     in the new direction, minus the change's step (0: the output switches on the step
     the target does; a consistent 1 would mean a target or an import off by one step).
-    ``wrong_*_per_trial``: wrong steps per trial, inside the settle windows (not scored)
+    ``wrong_steps_per_trial``, ``wrong_last_step_per_trial``: every wrong step (and those on
+    the last step, where her target is 0); ``wrong_per_trial_output_shifted_d``: the same
+    with ``z[t + d]`` judged against ``y[t]`` (the last step left out).
+    ``wrong_*_per_trial``: wrong steps per trial, inside the settle windows (excused)
     and, scored, 1 to 3 steps before a change (an early switch), 3 to 9 steps after one (a
     late switch) and elsewhere (a level held wrong). ``accuracy_settle_k``: the
     score with ``settle = k``;
@@ -95,7 +98,12 @@ def flipflop3_breakdown(net, n_trials: int = 1000, seed: int = 0) -> dict:
     }
     out = {"accuracy": float(task.accuracy(z, batch)), "mse": float(np.mean((z - batch.y) ** 2)),
            "lag_median": float(np.median(lags)), "lag_mean": float(np.mean(lags)),
-           "lag_zero_fraction": float(np.mean(lags == 0))}
+           "lag_zero_fraction": float(np.mean(lags == 0)),
+           "wrong_steps_per_trial": float(wrong.sum(axis=(1, 2)).mean()),
+           "wrong_last_step_per_trial": float(wrong[:, -1].sum(axis=1).mean())}
+    for d in (-1, 0, 1):  # z[t + d] against y[t], the last step left out
+        zs, ys = (z[:, d:T - 1], y[:, :T - 1 - d]) if d >= 0 else (z[:, :T - 1 + d], y[:, -d:T - 1])
+        out[f"wrong_per_trial_output_shifted_{d:+d}"] = float((task.level(zs) != ys).sum(axis=(1, 2)).mean())
     out.update({f"wrong_{k}_per_trial": float(v.sum(axis=(1, 2)).mean()) for k, v in per_trial.items()})
     for k in range(6):
         out[f"accuracy_settle_{k}"] = float(task.replace(settle=k).accuracy(z, batch))
