@@ -62,28 +62,44 @@ _Y_MAX = 700.0  # exp(-700) ~ 1e-304 is still a normal double
 
 
 @inline
-def exp_neg_parts(y):
-    """(q, s) with exp(-y) = s (1 + q) for float64 y >= 0; branch-free, so loops vectorize.
+def _expm1_reduced(y):
+    """(k, q) with y = k ln2 - r, |r| <= 0.347, and q = exp(-r) - 1 (float64 y >= 0).
 
-    q = exp(-r) - 1 is a degree-13 Taylor polynomial (truncation error < 2e-16 relative)
-    and s = 2^-k. Then exp(-y) = s (1 + q) and expm1(-y) = s q + (s - 1), which is exact
-    in relative terms near y = 0 (k = 0, s = 1).
+    q is a degree-13 Taylor polynomial (truncation error < 2e-16 relative); the split of
+    ln 2 keeps ``k ln2`` exact (Cody-Waite).
     """
-    y = min(y, _Y_MAX)
     k = math.floor(y * _INV_LN2 + 0.5)
     r = -((y - k * _LN2_HI) - k * _LN2_LO)  # exponent of the reduced exp, |r| <= 0.347
     q = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
         1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
             1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (
                 1.0 / 6227020800)))))))))))))
-    # 2^-k for 0 <= k < 1024 from the bits of k (selects, so the loop stays vectorized).
-    ki = np.int64(k)
+    return k, q
+
+
+@inline
+def _pow2_neg_small(ki):
+    """2^-k for integers 0 <= k < 64, from the bits of k (selects, so loops vectorize)."""
     s = 0.5 if ki & 1 else 1.0
     s *= 0.25 if ki & 2 else 1.0
     s *= 0.0625 if ki & 4 else 1.0
     s *= 3.90625e-03 if ki & 8 else 1.0
     s *= 1.52587890625e-05 if ki & 16 else 1.0
     s *= 2.3283064365386963e-10 if ki & 32 else 1.0
+    return s
+
+
+@inline
+def exp_neg_parts(y):
+    """(q, s) with exp(-y) = s (1 + q) for float64 y >= 0; branch-free, so loops vectorize.
+
+    q = exp(-r) - 1 (:func:`_expm1_reduced`) and s = 2^-k. Then exp(-y) = s (1 + q) and
+    expm1(-y) = s q + (s - 1), which is exact in relative terms near y = 0 (k = 0, s = 1).
+    """
+    k, q = _expm1_reduced(min(y, _Y_MAX))
+    # 2^-k for 0 <= k < 1024 from the bits of k (selects, so the loop stays vectorized).
+    ki = np.int64(k)
+    s = _pow2_neg_small(ki)
     s *= 5.421010862427522e-20 if ki & 64 else 1.0
     s *= 2.938735877055719e-39 if ki & 128 else 1.0
     s *= 8.636168555094445e-78 if ki & 256 else 1.0
@@ -105,18 +121,6 @@ def exp_neg(y):
     return s * (1.0 + q)
 
 
-@inline
-def _pow2_neg_small(ki):
-    """2^-k for integers 0 <= k < 64, from the bits of k (selects, so loops vectorize)."""
-    s = 0.5 if ki & 1 else 1.0
-    s *= 0.25 if ki & 2 else 1.0
-    s *= 0.0625 if ki & 4 else 1.0
-    s *= 3.90625e-03 if ki & 8 else 1.0
-    s *= 1.52587890625e-05 if ki & 16 else 1.0
-    s *= 2.3283064365386963e-10 if ki & 32 else 1.0
-    return s
-
-
 _TANH_Y_MAX = 44.0  # exp(-44) < 2^-63: tanh(22) rounds to 1, and k below stays < 64
 
 
@@ -127,13 +131,7 @@ def tanh(a):
     :func:`exp_neg_parts`' method on y = min(2|a|, 44), where tanh is 1 in float64 and
     2^-k needs only six selects.
     """
-    y = min(2.0 * abs(a), _TANH_Y_MAX)
-    k = math.floor(y * _INV_LN2 + 0.5)
-    r = -((y - k * _LN2_HI) - k * _LN2_LO)
-    q = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
-        1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
-            1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (
-                1.0 / 6227020800)))))))))))))
+    k, q = _expm1_reduced(min(2.0 * abs(a), _TANH_Y_MAX))
     s = _pow2_neg_small(np.int64(k))
     em1 = q * s + (s - 1.0)
     t = -em1 / (2.0 + em1)

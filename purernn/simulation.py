@@ -115,18 +115,7 @@ def simulate(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
     >>> pr.simulate(net, np.zeros((3, 20, 2))).h.shape
     (3, 20, 8)
     """
-    x = check_inputs(net, x)
-    n_trials, n_steps, _ = x.shape
-    h0 = check_h0(net, h0, n_trials)
-    xi = check_noise(net, noise, rng, n_trials, n_steps)
-    cfg = net.config
-    H, _, Z = kernels.forward(net._params, x.transpose(1, 0, 2), h0, xi, alpha=cfg.alpha,
-                              sigma_rec=cfg.sigma_rec, activation=cfg.activation)  # work buffers
-    # copy() always copies (ascontiguousarray would return a view of the work buffer
-    # when n_trials == 1)
-    h = H[1:].transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_rec)
-    readout = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
-    return Trajectory(h=h, z=apply_output(readout, cfg.output), readout=readout)
+    return _run(net, x, h0, rng, noise, keep=True)
 
 
 def simulate_outputs(net: Network, x, *, h0=None, rng=None, noise=None) -> Trajectory:
@@ -136,15 +125,23 @@ def simulate_outputs(net: Network, x, *, h0=None, rng=None, noise=None) -> Traje
     two states of each trial and no derivatives for BPTT, so it writes a fraction of the
     memory. The same noise stream gives the same outputs as :func:`simulate`.
     """
+    return _run(net, x, h0, rng, noise, keep=False)
+
+
+def _run(net: Network, x, h0, rng, noise, *, keep: bool) -> Trajectory:
+    """Check the arguments, run the kernels and copy out trial-major arrays."""
     x = check_inputs(net, x)
     n_trials, n_steps, _ = x.shape
     h0 = check_h0(net, h0, n_trials)
     xi = check_noise(net, noise, rng, n_trials, n_steps)
     cfg = net.config
-    _, _, Z = kernels.forward(net._params, x.transpose(1, 0, 2), h0, xi, alpha=cfg.alpha,
-                              sigma_rec=cfg.sigma_rec, activation=cfg.activation, keep=False)
+    H, _, Z = kernels.forward(net._params, x.transpose(1, 0, 2), h0, xi, alpha=cfg.alpha, sigma_rec=cfg.sigma_rec,
+                              activation=cfg.activation, keep=keep)  # work buffers with `keep`
+    # copy() always copies (ascontiguousarray would return a view of the work buffer
+    # when n_trials == 1)
+    h = H[1:].transpose(1, 0, 2).copy() if keep else None  # (n_trials, n_steps, n_rec)
     readout = Z.transpose(1, 0, 2).copy()  # (n_trials, n_steps, n_out)
-    return Trajectory(h=None, z=apply_output(readout, cfg.output), readout=readout)
+    return Trajectory(h=h, z=apply_output(readout, cfg.output), readout=readout)
 
 
 def _non_empty(name: str, x: np.ndarray) -> np.ndarray:
