@@ -4,8 +4,9 @@
     python -m bench.compare_torch --sizes 50,400,64 --dtypes float64 --rounds 20
 
 The same peers, checks and table as ``pytest bench/test_peers.py`` (see bench/peers.py):
-each peer's first step is checked against purernn's loss and gradient, then timed
-separately from the median of `rounds` further steps. A peer whose library is not
+each peer's first step is checked against purernn's loss and gradient and timed on its
+own; then the systems' timed steps alternate, so the ratios hold up better than
+pytest-benchmark's one-system-after-the-other rounds when the load changes. A peer whose library is not
 installed is left out (PyTorch, JAX and optax are never dependencies of purernn).
 """
 
@@ -31,8 +32,8 @@ def _available(system):
     return True
 
 
-def measure(size, dtype, system, rounds):
-    """One row of the table: the peer's first call, its check, and the median of `rounds` steps."""
+def prepare(size, dtype, system):
+    """A peer after its first call and its check, and its row of the table."""
     net, batch = peers.problem(size, dtype)
     t0 = time.perf_counter()
     peer = peers.PEER_CLASSES[system](net, batch)
@@ -46,13 +47,24 @@ def measure(size, dtype, system, rounds):
         peer.pick_threads()
         row["threads"] = peer.threads
     peer.step()  # warm-up round
-    times = []
+    return peer, row
+
+
+def measure(size, dtype, systems, rounds):
+    """Rows of one size and dtype; the systems' timed steps alternate (a, b, c, a, b, c, ...)
+    so that a change of load during the measurement affects them alike."""
+    prepared = [prepare(size, dtype, system) for system in systems]
+    times = [[] for _ in prepared]
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        peer.step()
-        times.append(time.perf_counter() - t0)
-    row["ms"] = statistics.median(times) * 1e3
-    return row
+        for (peer, _), ts in zip(prepared, times):
+            t0 = time.perf_counter()
+            peer.step()
+            ts.append(time.perf_counter() - t0)
+    rows = []
+    for (_, row), ts in zip(prepared, times):
+        row["ms"] = statistics.median(ts) * 1e3
+        rows.append(row)
+    return rows
 
 
 def main(argv=None):
@@ -68,8 +80,7 @@ def main(argv=None):
     for text in args.sizes:
         size = tuple(int(v) for v in text.split(","))
         for dtype in args.dtypes:
-            for system in systems:
-                rows.append(measure(size, dtype, system, args.rounds if size[0] < 1000 else min(args.rounds, 3)))
+            rows += measure(size, dtype, systems, args.rounds if size[0] < 1000 else min(args.rounds, 3))
     peak = {dtype: blas_peak(dtype) for dtype in args.dtypes}
     notes = [f"not installed, left out: {', '.join(missing)}"] if missing else []
     peers.write_table(print, rows, peak, notes)

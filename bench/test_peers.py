@@ -90,7 +90,7 @@ def test_peer_step(benchmark, case):
     if system == "torch":
         row["thread_s"] = peer.pick_threads()
         row["threads"] = peer.threads
-    rounds = 3 if size[0] >= 1000 else 10
+    rounds = 3 if size[0] >= 1000 else 5 if size[0] >= 256 else 10
     benchmark.pedantic(peer.step, rounds=rounds, iterations=1, warmup_rounds=1)
     row["ms"] = benchmark.stats.stats.median * 1e3
     blas_peak(dtype)  # measured after the timing (NumPy's BLAS threads spin for a while after a big product)
