@@ -128,10 +128,15 @@ def task_figure(task, *, rng=0, n_trials: int = 200):
     if not hasattr(task, "example_trials"):
         batch = task.sample(n_trials, rng=rng)
         return trials_figure(batch, dt=task.dt, title=title, labels=_condition_labels(task, batch))
-    trials = task.example_trials(rng=rng)
+    return _ring_figure(task, task.example_trials(rng=rng), title)
+
+
+def _ring_figure(task, trials, title):
+    """One trial per rule of a ring task as unit-by-time images (with outputs if given)."""
     n_cols = min(len(trials), 5)
     n_rows = -(-len(trials) // n_cols)
-    fig = new_figure(figsize=(max(3.1 * n_cols, 4.2), 3.3 * n_rows + 0.3))
+    k = 3 if trials and trials[0].get("z") is not None else 2
+    fig = new_figure(figsize=(max(3.1 * n_cols, 4.2), 1.65 * k * n_rows + 0.3))
     plots.plot_ring_trials(trials, n_eachring=task.n_eachring, dt=task.dt, n_cols=n_cols, fig=fig)
     fig.suptitle((title if n_cols == 5 else task.name) + " (hatched: mask 0)", fontsize=12 if n_cols == 5 else 9)
     return fig
@@ -173,9 +178,15 @@ def write_figures(path, result=None, *, n_trials: int = 200, rng=0, dpi: int = D
     written.append(save_png(fig, out / "accuracy.png", dpi=dpi))
 
     gen = as_generator(rng)
-    batch = result.task.sample(n_trials, gen)
-    z = simulate(result.net, batch.x, rng=gen).z
-    fig = trials_figure(batch, z=z, dt=result.task.dt, labels=_condition_labels(result.task, batch),
-                        title=f"{result.task.name}: trained network (one trial per condition)")
+    title = f"{result.task.name}: trained network (one trial per condition)"
+    if hasattr(result.task, "example_trials"):  # ring tasks: one trial per rule, as images
+        trials = result.task.example_trials(rng=gen)
+        for tr in trials:
+            tr["z"] = simulate(result.net, tr["x"][None], rng=gen).z[0]
+        fig = _ring_figure(result.task, trials, title.replace("condition", "rule"))
+    else:
+        batch = result.task.sample(n_trials, gen)
+        z = simulate(result.net, batch.x, rng=gen).z
+        fig = trials_figure(batch, z=z, dt=result.task.dt, labels=_condition_labels(result.task, batch), title=title)
     written.append(save_png(fig, out / "trials.png", dpi=dpi))
     return written

@@ -66,3 +66,24 @@ def test_trials_figures_name_the_task_conditions(tmp_path, monkeypatch):
     # the test can fail: without labels the columns are "condition k"
     fig = figures.trials_figure(task.sample(64, rng=0))
     assert all(ax.get_title().startswith("condition ") for ax in fig.axes if ax.get_title())
+
+
+def test_trials_figure_of_a_ring_task_run_shows_the_network_output(tmp_path, monkeypatch):
+    """trials.png of a yang2019 run: one trial per rule as images, with a third image, the
+    network's output, under the inputs and the target; the untrained picture has two."""
+    import purernn as pr
+    from purernn import figures
+
+    from .train_helpers import tiny_config
+
+    drawn = {}
+    monkeypatch.setattr(figures, "save_png", lambda fig, path, **kw: drawn.setdefault(path.name, fig) and path)
+    task = pr.tasks.make("yang2019", rules=("fdgo", "dm1", "dmsnogo"))
+    net = pr.Network.create(task.n_in, 8, task.n_out, seed=0, output="sigmoid")
+    result = pr.train(net, task, tiny_config(n_steps=1, eval_every=1, n_valid=6), progress=False)
+    figures.write_figures(tmp_path, result)
+    labels = [ax.get_ylabel() for ax in drawn["trials.png"].axes]
+    assert labels.count("output") == 3 and labels.count("target") == 3
+    assert "output" not in [ax.get_ylabel() for ax in figures.task_figure(task).axes]
+    titles = [ax.get_title() for ax in drawn["trials.png"].axes if ax.get_title()]
+    assert [t.split()[0] for t in titles] == ["fdgo", "dm1", "dmsnogo"]

@@ -103,7 +103,7 @@ def plot_ring_trials(trials, *, n_eachring, dt=1.0, n_cols=5, fig=None):
     ----------
     trials : sequence of dict
         Each with ``x``, ``y`` (one trial each), and optionally ``mask``, ``epochs``,
-        ``title``.
+        ``title`` and ``z`` (a network's outputs: a third image under each trial).
     n_eachring : int
     dt : float
     n_cols : int
@@ -113,29 +113,33 @@ def plot_ring_trials(trials, *, n_eachring, dt=1.0, n_cols=5, fig=None):
 
     Returns
     -------
-    ndarray of matplotlib Axes, shape (2 * n_rows, n_cols)
-        Inputs above targets for each trial; unused cells are hidden.
+    ndarray of matplotlib Axes, shape (k * n_rows, n_cols)
+        Inputs above targets (above outputs: k = 3) for each trial; unused cells are hidden.
     """
     import matplotlib.pyplot as plt
 
     n_rows = -(-len(trials) // n_cols)
+    k = 3 if any(tr.get("z") is not None for tr in trials) else 2
     if fig is None:
-        fig = plt.figure(figsize=(3.1 * n_cols, 3.3 * n_rows), layout="constrained")
-    axes = fig.subplots(2 * n_rows, n_cols, squeeze=False, gridspec_kw={"height_ratios": [1.25, 1.0] * n_rows})
+        fig = plt.figure(figsize=(3.1 * n_cols, 1.65 * k * n_rows), layout="constrained")
+    axes = fig.subplots(k * n_rows, n_cols, squeeze=False,
+                        gridspec_kw={"height_ratios": [1.25, 1.0, 1.0][:k] * n_rows})
     for i in range(n_rows * n_cols):
-        pair = axes[2 * (i // n_cols):2 * (i // n_cols) + 2, i % n_cols]
+        pair = axes[k * (i // n_cols):k * (i // n_cols) + k, i % n_cols]
         if i >= len(trials):
             for ax in pair:
                 ax.set_visible(False)
             continue
         tr = trials[i]
-        pair[1].sharex(pair[0])
+        for ax in pair[1:]:
+            ax.sharex(pair[0])
         plot_ring_trial(tr["x"], tr["y"], tr.get("mask"), n_eachring=n_eachring, dt=dt, epochs=tr.get("epochs"),
-                        title=tr.get("title"), axes=pair)
-        pair[0].tick_params(labelbottom=False)
+                        title=tr.get("title"), z=tr.get("z"), axes=pair)
+        for ax in pair[:-1]:
+            ax.tick_params(labelbottom=False)
     images = [im for ax in axes.flat if ax.get_visible() for im in ax.get_images()]
     if images:
         bar = fig.colorbar(images[0], ax=axes, shrink=0.4, aspect=30, pad=0.01)
-        bar.set_label("input / target", fontsize=8)
+        bar.set_label("input / target / output" if k == 3 else "input / target", fontsize=8)
         bar.ax.tick_params(labelsize=7)
     return axes
