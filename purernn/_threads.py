@@ -75,6 +75,10 @@ def bounds(n: int, n_parts: int) -> list[tuple[int, int]]:
 
 
 _pools: dict = {}  # number of helper threads -> ThreadPoolExecutor
+# A forked child has none of the pool's threads: it starts pools of its own (a pool
+# whose threads are gone would take blocks and never run them).
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_pools.clear)
 
 
 def run_parallel(calls: list) -> None:

@@ -5,6 +5,10 @@ Every comparison is in float64 and relative to the largest entry of the referenc
 would measure the cancellation, not the kernel.
 """
 
+import os
+import select
+import signal
+
 import numpy as np
 import pytest
 
@@ -208,3 +212,30 @@ def test_outputs_without_states_are_the_outputs_of_simulate(n_trials, rng):
     assert outputs.h is None
     assert np.array_equal(outputs.readout, full.readout) and np.array_equal(outputs.z, full.z)
     assert not np.array_equal(outputs.z, pr.simulate(net, x, h0=h0, rng=8).z)  # the noise is used
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_runs_the_blocks_with_pools_of_its_own(rng):
+    """After the parent has used its thread pool, a forked child (multiprocessing's
+    default start on Linux) computes the same outputs instead of waiting for threads
+    it does not have."""
+    net = make_net(rng, n_rec=12)
+    x = rng.standard_normal((40, 9, net.n_in))
+    z = pr.simulate(net, x).z  # the parent's pool exists now
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave at once, whatever happens
+        try:
+            os.write(w, b"1" if np.array_equal(pr.simulate(net, x).z, z) else b"0")
+        finally:
+            os._exit(0)
+    os.close(w)
+    try:
+        ready, _, _ = select.select([r], [], [], 60)
+        assert ready, "the forked child did not finish in 60 s"
+        assert os.read(r, 1) == b"1"
+    finally:
+        os.close(r)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
