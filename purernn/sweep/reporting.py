@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import plots, tasks
+from .. import plots
 from .._files import json_bytes, write_files
 from .._validate import check_choice
+from ..taskspec import task_from_json
 from ..analysis.embedding import adjusted_rand_index, cluster, mds
 from ..analysis.similarity import METRICS, NetworkDistances, condition_states, network_distances
 from ..errors import PurernnError, ValidationError
@@ -334,8 +335,9 @@ class DistanceGroup:
 
 
 def _task_of(row: dict):
-    fields = dict(json.loads(row["config"])["task"])
-    return tasks.make(fields.pop("name"), **fields)
+    """The task of a database row, as its sweep made it (fields that purernn added later
+    take the value the sweep's purernn behaved as: :func:`purernn.taskspec.task_from_json`)."""
+    return task_from_json(json.loads(row["config"])["task"])
 
 
 def _cached(cache: Path, key: dict, labels) -> NetworkDistances | None:

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+import purernn as pr
 import purernn.sweep.coordinator as coordinator
 from purernn import cli
 from purernn.sweep import condition_table, format_table, report
@@ -101,3 +102,16 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
     assert (tmp_path / "tiny" / "report" / "eigenvalues.png").exists()
     res = run("sweep", str(tmp_path / "missing.toml"))
     assert res.returncode == 1 and "missing.toml" in res.stderr
+
+
+def test_rows_of_older_sweeps_rebuild_their_tasks_as_they_ran():
+    """A database row written before the flip-flop's `settle` window existed rebuilds its
+    task with the window off (how that sweep scored), a newer row with its own value."""
+    import json
+
+    from purernn.sweep import reporting
+
+    old = reporting._task_of({"config": json.dumps({"task": {"name": "flipflop", "t_total": 200}})})
+    new = reporting._task_of({"config": json.dumps({"task": {"name": "flipflop", "t_total": 200, "settle": 3}})})
+    assert (old.settle, new.settle, old.t_total) == (0, 3, 200)
+    assert pr.tasks.make("flipflop").settle == 3  # what a new task gets
