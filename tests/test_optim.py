@@ -171,7 +171,30 @@ print(h.hexdigest())
 """
 
 
+def _digest_of_training(threads: int) -> str:
+    """The SHA-256 of the parameters after the 10 steps of _SCRIPT, run here on `threads`
+    kernel threads (numba.set_num_threads, which the kernels' thread pool follows)."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        out = {}
+        exec(_SCRIPT.replace("print(h.hexdigest())", "out['digest'] = h.hexdigest()"), {"out": out})
+    finally:
+        numba.set_num_threads(before)
+    return out["digest"]
+
+
+@pytest.mark.skipif(__import__("numba").config.NUMBA_NUM_THREADS < 2, reason="needs two threads")
+def test_bitwise_identical_for_one_or_two_kernel_threads():
+    """In-process variant of the test below: one thread runs every block, or two share them."""
+    assert _digest_of_training(1) == _digest_of_training(2)
+
+
+@pytest.mark.slow
 def test_bitwise_identical_for_any_thread_count():
+    """Fresh processes with NUMBA_NUM_THREADS and OPENBLAS_NUM_THREADS 1 and 2."""
     digests = set()
     for threads in ("1", "2"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
