@@ -14,12 +14,15 @@ NOTES = []  # lines of bench/test_load.py and bench/test_bounds.py, printed belo
 _PEAK = {}
 
 
-def blas_peak(dtype) -> float:
-    """Measured matmul throughput (GFLOP/s) of a 2048 x 2048 product, best of 5."""
+def blas_peak(dtype, remeasure=False) -> float:
+    """Measured matmul throughput (GFLOP/s) of a 2048 x 2048 product, best of 5.
+
+    Measured once per run; `remeasure` measures again and keeps the highest (on a shared
+    machine a single measurement may fall in a busy moment)."""
     import time
 
     key = np.dtype(dtype).name
-    if key not in _PEAK:
+    if remeasure or key not in _PEAK:
         rng = np.random.default_rng(0)
         a = rng.standard_normal((2048, 2048)).astype(dtype)
         b = rng.standard_normal((2048, 2048)).astype(dtype)
@@ -29,7 +32,7 @@ def blas_peak(dtype) -> float:
             t0 = time.perf_counter()
             a @ b
             best = min(best, time.perf_counter() - t0)
-        _PEAK[key] = 2 * 2048**3 / best / 1e9
+        _PEAK[key] = max(_PEAK.get(key, 0.0), 2 * 2048**3 / best / 1e9)
     return _PEAK[key]
 
 
