@@ -2,9 +2,10 @@
 variance and clusters of units (Figs. 2-3), lesions of the clusters (Fig. 4), fractional
 task variance of pairs of tasks (Fig. 5) and composed rule inputs (Fig. 6).
 
-    python scripts/study_yang2019.py --quick     # 64-unit networks (studies/yang2019_quick.toml)
-    python scripts/study_yang2019.py             # 256-unit networks (studies/yang2019.toml)
-    python scripts/study_yang2019.py --quick --no-sweep   # analyse and redraw only
+    python scripts/study_yang2019.py --easy      # 64 units, the original's easy_task (studies/yang2019_easy.toml)
+    python scripts/study_yang2019.py --quick     # 64 units, full difficulty (studies/yang2019_quick.toml)
+    python scripts/study_yang2019.py             # 256 units (studies/yang2019.toml)
+    python scripts/study_yang2019.py --easy --no-sweep   # analyse and redraw only
 
 The networks are trained by ``purernn sweep`` (resumable: an interrupted run continues
 from its checkpoint, finished points are skipped), one point at a time (``--workers 1``
@@ -16,6 +17,7 @@ unless given). Each trained network is then analysed once; its numbers are cache
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import numpy as np
@@ -203,6 +205,16 @@ def numbers(results, rows, stem: str) -> str:
     text = [f"Measured by scripts/study_yang2019.py ({stem}), {len(results)} networks.", "",
             format_table(head, table), ""]
 
+    # clusters: the rules where each cluster's mean normalized task variance exceeds 0.5
+    lines = []
+    for a in results:
+        S = np.asarray(a["summary"])
+        sizes = np.bincount(np.asarray(a["labels"]), minlength=a["n_clusters"])
+        parts = [f"{c + 1} ({sizes[c]} units): " + ", ".join(NAMES[RULES[j]] for j in np.flatnonzero(S[c] > 0.5))
+                 for c in range(a["n_clusters"])]
+        lines.append(f"- seed {a['seed']}: " + "; ".join(parts))
+    text += ["Rules in which each cluster varies most (mean normalized task variance > 0.5):", ""] + lines + [""]
+
     # lesions: for each network, the rules each cluster is needed for (drop > 0.2)
     lines = []
     for a in results:
@@ -243,10 +255,12 @@ def numbers(results, rows, stem: str) -> str:
 
 
 def main(argv=None) -> int:
-    args = parse_args(__doc__, argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    easy = "--easy" in argv
+    args = parse_args(__doc__, [a for a in argv if a != "--easy"])
     if args.workers is None:
-        args.workers = 1  # one training at a time: each uses both cores' worth of work
-    stem, study_dir, docs, rows = run_study("yang2019", args)
+        args.workers = 1  # one training at a time
+    stem, study_dir, docs, rows = run_study("yang2019_easy" if easy else "yang2019", args)
     done = sorted((r for r in rows if r["status"] == "done"), key=lambda r: int(r["seed"]))
     if not done:
         print("no finished networks yet")
