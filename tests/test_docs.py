@@ -60,7 +60,7 @@ def test_tutorial_code_blocks_run(tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert len(mod.code_blocks()) >= 6
-    ns = mod.run({"FIG_DIR": tmp_path, "STEPS": 30, "EPOCHS": 1, "N_SEEDS": 1})
+    ns = mod.run({"FIG_DIR": tmp_path, "STEPS": 10, "EPOCHS": 1, "N_SEEDS": 1})
     figures = sorted(p.name for p in tmp_path.glob("*.png"))
     # every figure the page shows was written by its code
     shown = set(re.findall(r"\(tutorial/([\w.]+\.png)\)", (ROOT / "docs" / "tutorial.md").read_text()))
