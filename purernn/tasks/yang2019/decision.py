@@ -96,25 +96,29 @@ def sample(rule: str, d: Draw, easy_task: bool = False):
     return _trials(rule, d.dt, loc1, loc2, strength, stim_on, fix_off, fix_off + steps(500, d.dt))
 
 
+def grid_stimuli(one_ring: bool, *, base: float, span: float):
+    """Directions of stimulus 1 and strengths of the original's ``'test'`` grids: 20
+    directions 2 pi k / 20 by 5 strengths s1 = base + span j / 5, s2 = 2 - s1 (one ring,
+    100 trials), or by 5 x 5 strengths 0.8 + 0.4 j / 5 in rings 1 and 2 (500 trials)."""
+    if one_ring:
+        i = np.arange(100)
+        s1 = span * (i % 5) / 5 + base
+        return TWO_PI * (i // 5) / 20, (s1, 2 - s1)
+    i = np.arange(500)
+    s1m1 = 0.4 * ((i // 5) % 5) / 5 + 0.8
+    s1m2 = 0.4 * (i % 5) / 5 + 0.8
+    return TWO_PI * (i // 25) / 20, (s1m1, 2 - s1m1, s1m2, 2 - s1m2)
+
+
 def grid(rule: str, dt: float):
     """The original's mode ``'test'``: stimulus 1 at 20 directions 2 pi k / 20, stimulus 2
     opposite; dm: 5 strengths s1 = 0.8 + 0.4 j / 5, s2 = 2 - s1 (100 trials, fixation
     off at 2000 ms, T = 2500 ms); context / multi: 5 x 5 strengths in rings 1 and 2 (500
     trials, fixation off at 1500 ms, T = 2000 ms). Stimuli from 500 ms."""
-    if rule in ("dm1", "dm2"):
-        i = np.arange(100)
-        loc1 = TWO_PI * (i // 5) / 20
-        s1 = 0.4 * (i % 5) / 5 + 0.8
-        strength = (s1, 2 - s1)
-        fix_off, length = steps(2000, dt), steps(2500, dt)
-    else:
-        i = np.arange(500)
-        loc1 = TWO_PI * (i // 25) / 20
-        s1m1 = 0.4 * ((i // 5) % 5) / 5 + 0.8
-        s1m2 = 0.4 * (i % 5) / 5 + 0.8
-        strength = (s1m1, 2 - s1m1, s1m2, 2 - s1m2)
-        fix_off, length = steps(1500, dt), steps(2000, dt)
-    full = np.ones(i.size, dtype=np.int64)
+    one_ring = rule in ("dm1", "dm2")
+    loc1, strength = grid_stimuli(one_ring, base=0.8, span=0.4)
+    fix_off, length = (steps(2000, dt), steps(2500, dt)) if one_ring else (steps(1500, dt), steps(2000, dt))
+    full = np.ones(loc1.size, dtype=np.int64)
     return _trials(rule, dt, loc1, np.mod(loc1 + np.pi, TWO_PI), strength, steps(500, dt) * full,
                    fix_off * full, length * full)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import GRACE_MS, TWO_PI, Draw, Group, rule_trials, steps
-from .decision import decided, directions, ring_strengths, strengths
+from .decision import decided, directions, grid_stimuli, ring_strengths, strengths
 
 RULES = ("delaydm1", "delaydm2", "contextdelaydm1", "contextdelaydm2", "multidelaydm")
 
@@ -64,20 +64,10 @@ def grid(rule: str, dt: float):
     s1 = 0.5 + j / 5, s2 = 2 - s1 (100 trials, fixation off at 2700 ms, T = 3000 ms);
     context / multi: 5 x 5 strengths 0.8 + 0.4 j / 5 in rings 1 and 2 (500 trials,
     fixation off at 3000 ms, T = 3500 ms)."""
-    if rule in ("delaydm1", "delaydm2"):
-        i = np.arange(100)
-        loc1 = TWO_PI * (i // 5) / 20
-        s1 = 1.0 * (i % 5) / 5 + 0.5
-        strength = (s1, 2 - s1)
-        fix_off, length = steps(2700, dt), steps(3000, dt)
-    else:
-        i = np.arange(500)
-        loc1 = TWO_PI * (i // 25) / 20
-        s1m1 = 0.4 * ((i // 5) % 5) / 5 + 0.8
-        s1m2 = 0.4 * (i % 5) / 5 + 0.8
-        strength = (s1m1, 2 - s1m1, s1m2, 2 - s1m2)
-        fix_off, length = steps(3000, dt), steps(3500, dt)
-    full = np.ones(i.size, dtype=np.int64)
+    one_ring = rule in ("delaydm1", "delaydm2")
+    loc1, strength = grid_stimuli(one_ring, base=0.5, span=1.0)
+    fix_off, length = (steps(2700, dt), steps(3000, dt)) if one_ring else (steps(3000, dt), steps(3500, dt))
+    full = np.ones(loc1.size, dtype=np.int64)
     return _trials(rule, dt, loc1, np.mod(loc1 + np.pi, TWO_PI), strength, steps(500, dt) * full,
                    steps(1000, dt) * full, steps(2000, dt) * full, steps(2500, dt) * full, fix_off * full,
                    length * full)
