@@ -33,7 +33,9 @@ _setters: list | None = None
 def _local_thread_setters() -> list:
     """``openblas_set_num_threads_local`` of each OpenBLAS loaded by SciPy (OpenBLAS >= 0.3.27
     sets the thread count of the calling thread only); empty if there is none (another BLAS,
-    an older OpenBLAS), and then BLAS keeps its own threads: results are unchanged."""
+    an older OpenBLAS), and then BLAS keeps its own threads inside the kernels: slower
+    under load, and the staged gradient products may then round differently with the
+    BLAS thread count."""
     import scipy
     import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
 
@@ -43,15 +45,15 @@ def _local_thread_setters() -> list:
             paths.update(line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1])
     except OSError:
         pass
-    setters = []
-    for path in sorted(paths):
+    setters = {}  # by the function's address: two paths may name one loaded library
+    for path in sorted({os.path.realpath(p) for p in paths}):
         try:
             fn = ctypes.CDLL(path).openblas_set_num_threads_local
         except (OSError, AttributeError):
             continue
         fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-        setters.append(fn)
-    return setters
+        setters.setdefault(ctypes.cast(fn, ctypes.c_void_p).value, fn)
+    return list(setters.values())
 
 
 def serial_blas(n_threads: int = 1) -> list[int]:
@@ -64,8 +66,8 @@ def serial_blas(n_threads: int = 1) -> list[int]:
 
 
 def restore_blas(previous: list[int]) -> None:
-    """Undo :func:`serial_blas` on the calling thread."""
-    for fn, n in zip(_setters or (), previous):
+    """Undo :func:`serial_blas` on the calling thread (in reverse order)."""
+    for fn, n in reversed(list(zip(_setters or (), previous))):
         fn(n)
 
 

@@ -239,3 +239,23 @@ def test_a_forked_child_runs_the_blocks_with_pools_of_its_own(rng):
         if not ready:
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+def test_the_callers_blas_threads_are_restored_after_the_kernels(rng):
+    """The kernels run BLAS on one thread, and give the calling thread back the BLAS
+    thread counts it had (each library once, whatever the paths it was found under)."""
+    from purernn import _threads
+
+    net = make_net(rng, n_rec=12)
+    pr.simulate(net, rng.standard_normal((40, 5, net.n_in)))  # finds the libraries
+    before = _threads.serial_blas(3)  # a count of our own, to see it come back
+    try:
+        during = _threads.serial_blas(1)
+        assert during == [3] * len(during)  # each library once: all report the 3 just set
+        _threads.restore_blas(during)
+        pr.simulate(net, rng.standard_normal((40, 5, net.n_in)))
+        after = _threads.serial_blas(1)
+        _threads.restore_blas(after)
+        assert after == [3] * len(after)
+    finally:
+        _threads.restore_blas(before)
