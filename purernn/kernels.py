@@ -493,8 +493,8 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
     args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
             _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
             1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation], keep)
-    _threads.run_parallel([(_forward_block, args + (b0, b1, H, DS, Z))
-                   for b0, b1 in _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))])
+    blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
+    _threads.run_parallel([(_forward_block, args + (b0, b1, H, DS, Z)) for b0, b1 in blocks])
     return (H, DS, Z) if keep else (None, None, Z)
 
 
@@ -530,7 +530,7 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
     parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
     _threads.run_parallel([(_bptt_block, args + (b0, b1, DS) + tuple(part[k] for part in parts))
-                   for k, (b0, b1) in enumerate(blocks)])
+                           for k, (b0, b1) in enumerate(blocks)])
     grads = {}
     for name, part in zip(names, parts):  # the blocks' sums added in block order
         grads[name] = part[0].copy()
