@@ -441,7 +441,7 @@ def test_first_run_on_an_empty_cache_announces_the_compile(tmp_path):
     first = _purernn(*args, cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     assert "compiling kernels once for this machine" in first.stderr and "kernels compiled in" in first.stderr
-    args[2] = tmp_path / "b"
+    args[args.index("--out") + 1] = tmp_path / "b"
     second = _purernn(*args, cwd=tmp_path, env=env)
     assert second.returncode == 0 and "compiling" not in second.stderr, second.stderr
 

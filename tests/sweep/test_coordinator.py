@@ -251,7 +251,10 @@ def test_ctrl_c_of_a_sweep_command_leaves_points_pending_and_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_while_the_sweep_command_starts_prints_no_traceback(tmp_path):
-    study = write_study(tmp_path, n_seeds=1, n_steps=3000)
+    # points still running at the last Ctrl-C: no early stop (the tiny AND task reaches
+    # its criterion in seconds), and more steps than 4 s hold
+    study = write_study(tmp_path, n_seeds=1, n_steps=60000)
+    study.write_text(study.read_text().replace("[train]\n", "[train]\nstop_at_criterion = false\n"))
     for delay in (0.5, 2.0, 4.0):  # imports, worker start-up, first steps
         proc = subprocess.Popen([sys.executable, "-m", "purernn", "sweep", str(study), "--workers", "2",
                                  "--quiet"], start_new_session=True, stdout=subprocess.PIPE,
