@@ -299,7 +299,8 @@ def _run(db: ResultsDB, backend, queue, me: str, progress: bool, name: str) -> t
                 logger.warning("point %s failed: %s", pid, (row.get("error") or "").splitlines()[0])
     except KeyboardInterrupt:
         stop = True
-        logger.warning("Ctrl-C: the sweep stopped; unfinished points stay pending")
+        logger.warning("Ctrl-C: the sweep stopped; %s", "unfinished points stay pending" if started or queue
+                       else "every point had finished")
     finally:
         bar.close()
         if started:  # stopped: these run next time

@@ -271,3 +271,13 @@ def test_ctrl_c_while_the_sweep_command_starts_prints_no_traceback(tmp_path):
         assert proc.returncode in (130, -signal.SIGINT), (delay, out, err)
         assert "Traceback" not in err and "leaked" not in err, (delay, err)
         assert count(tmp_path / "tiny" / DB_FILE, "running") == 0
+
+
+def test_ctrl_c_after_the_last_point_says_that_every_point_finished(tmp_path, caplog):
+    """A Ctrl-C that arrives when every point has run stops nothing: the sweep is not
+    interrupted and the warning says so, instead of "unfinished points stay pending"."""
+    path = write_study(tmp_path)  # 2 points
+    with caplog.at_level("WARNING", logger="purernn.sweep.coordinator"):
+        s = sweep(path, backend=InProcessBackend(interrupt_after=2), progress=False)
+    assert not s.interrupted and (s.n_done, s.n_pending) == (2, 0)
+    assert "every point had finished" in caplog.text and "stay pending" not in caplog.text
