@@ -30,7 +30,6 @@ import os
 for _k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_k, "1")
 
-import argparse  # noqa: E402
 import concurrent.futures as cf  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -43,7 +42,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from purernn._files import utc_now, write_text  # noqa: E402
+from _study import cached_study, finish_numbers  # noqa: E402
+from purernn._files import utc_now  # noqa: E402
 
 M_M = 1.1  # mean of m (the paper's Fig. 1)
 PAPER = dict(overlap=2.2, g_chaos=1.796, g_collapse=2.136)  # Fig. 1C, from the authors' code
@@ -500,19 +500,11 @@ def numbers(cache, cfg) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="coarse grids, N = 500, no training (about 2 min)")
-    ap.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    ap.add_argument("--no-run", action="store_true", help="only redraw from the cached results")
-    ap.add_argument("--only", choices=("sim", "theory", "train"), default=None,
-                    help="run only this part (default: all)")
-    args = ap.parse_args(argv)
-    stem = "lowrank_quick" if args.quick else "lowrank"
+    args, stem, docs, cache_path, cache = cached_study(
+        __doc__, "lowrank", "coarse grids, N = 500, no training (about 2 min)", argv,
+        lambda ap: ap.add_argument("--only", choices=("sim", "theory", "train"), default=None,
+                                   help="run only this part (default: all)"))
     cfg = QUICK if args.quick else FULL
-    docs = ROOT / "docs" / "studies" / stem
-    cache_path = ROOT / "studies" / stem / "results.json"
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     load0 = os.getloadavg()[0]
     todo = [it for it in work_items(cfg) if key(it) not in cache and args.only in (None, it[0])]
     # the longest first: training, the chaotic theory, the large simulations
@@ -527,14 +519,8 @@ def main(argv=None) -> int:
                                                   load=[load0, os.getloadavg()[0]]))
         cache_path.write_text(json.dumps(cache))
     figures(cache, cfg, docs)
-    text = numbers(cache, cfg)
-    write_text(docs / "numbers.md", text)
-    print(text)
-    missing = [key(it) for it in work_items(cfg) if key(it) not in cache]
-    if missing:
-        print(f"{len(missing)} items missing (run again without --no-run)")
-        return 1
-    return 0
+    return finish_numbers(docs, numbers(cache, cfg), [key(it) for it in work_items(cfg) if key(it) not in cache],
+                          "items")
 
 
 if __name__ == "__main__":

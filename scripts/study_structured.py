@@ -22,7 +22,6 @@ import os
 for _k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_k, "1")
 
-import argparse  # noqa: E402
 import concurrent.futures as cf  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -39,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import _chaos_theory  # noqa: E402
 import purernn as pr  # noqa: E402
 from purernn import structured  # noqa: E402
-from purernn._files import write_text  # noqa: E402
+from _study import cached_study, finish_numbers, last_run_info  # noqa: E402
+
 
 ALPHA = 0.1
 G = 2.0
@@ -363,21 +363,9 @@ def numbers(cache, cfg, args, info: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="the reduced study (N = 300, four strengths)")
-    ap.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    ap.add_argument("--no-run", action="store_true", help="only redraw from the cached results")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="directory for figures and numbers (default docs/studies/structured[_quick])")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="results cache (default studies/structured[_quick]/results.json)")
-    args = ap.parse_args(argv)
-    stem = "structured_quick" if args.quick else "structured"
+    args, stem, docs, cache_path, cache = cached_study(__doc__, "structured", "the reduced study (N = 300, four strengths)",
+                                                       argv)
     cfg = QUICK if args.quick else FULL
-    docs = args.out or ROOT / "docs" / "studies" / stem
-    cache_path = args.cache or ROOT / "studies" / stem / "results.json"
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     load0 = os.getloadavg()[0]
     todo = [p for p in points(cfg) if key(p) not in cache]
     todo.sort(key=lambda p: -p["N"] ** 2 * (sum(p["lyapunov"]) * 2 if p.get("lyapunov") else p["steps"] + p["discard"]))
@@ -386,21 +374,8 @@ def main(argv=None) -> int:
         print(f"{stem}: {len(todo)} points to run on {args.workers} workers")
         wall = run_all(todo, args.workers, cache_path, cache)
     figures(cache, cfg, docs)
-    # the cost of the last run that computed points (a redraw computes nothing)
-    info_path = cache_path.parent / "run_info.json"
-    if todo and not args.no_run:
-        info = {"wall_s": wall, "load": [load0, os.getloadavg()[0]], "workers": args.workers, "n_run": len(todo)}
-        info_path.write_text(json.dumps(info))
-    info = json.loads(info_path.read_text()) if info_path.exists() else {"wall_s": 0.0, "load": [0.0, 0.0],
-                                                                          "workers": args.workers, "n_run": 0}
-    text = numbers(cache, cfg, args, info)
-    write_text(docs / "numbers.md", text)
-    print(text)
-    missing = [key(p) for p in points(cfg) if key(p) not in cache]
-    if missing:
-        print(f"{len(missing)} points missing (run again without --no-run)")
-        return 1
-    return 0
+    info = last_run_info(cache_path, len(todo) if not args.no_run else 0, wall, load0, args.workers)
+    return finish_numbers(docs, numbers(cache, cfg, args, info), [key(p) for p in points(cfg) if key(p) not in cache])
 
 
 if __name__ == "__main__":
