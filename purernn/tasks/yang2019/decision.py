@@ -65,18 +65,24 @@ def decided(rule: str, s1m1, s2m1, s1m2, s2m2) -> np.ndarray:
     return (s1m1 + s1m2) > (s2m1 + s2m2)
 
 
-def _trials(rule, dt, loc1, loc2, strength, stim_on, fix_off, length):
-    n = loc1.shape[0]
-    if rule in ("dm1", "dm2"):
+def stimuli_and_choice(rule, one_ring, loc1, loc2, strength, on1, off1, on2, off2):
+    """The stimuli ``(stimulus, ring, direction, strength, on, off)`` of a decision trial
+    and where stimulus 1 wins: both stimuli in the rule's ring (`one_ring`; `strength` is
+    (s1, s2)) or in both rings (s1 and s2 in ring 1, then in ring 2)."""
+    if one_ring:
         ring = int(rule[-1])
         s1, s2 = strength
-        stims = [(1, ring, loc1, s1, stim_on, fix_off), (2, ring, loc2, s2, stim_on, fix_off)]
-        first = s1 > s2
-    else:
-        s1m1, s2m1, s1m2, s2m2 = strength
-        stims = [(1, 1, loc1, s1m1, stim_on, fix_off), (2, 1, loc2, s2m1, stim_on, fix_off),
-                 (1, 2, loc1, s1m2, stim_on, fix_off), (2, 2, loc2, s2m2, stim_on, fix_off)]
-        first = decided(rule, s1m1, s2m1, s1m2, s2m2)
+        return [(1, ring, loc1, s1, on1, off1), (2, ring, loc2, s2, on2, off2)], s1 > s2
+    s1m1, s2m1, s1m2, s2m2 = strength
+    stims = [(1, 1, loc1, s1m1, on1, off1), (2, 1, loc2, s2m1, on2, off2),
+             (1, 2, loc1, s1m2, on1, off1), (2, 2, loc2, s2m2, on2, off2)]
+    return stims, decided(rule, s1m1, s2m1, s1m2, s2m2)
+
+
+def _trials(rule, dt, loc1, loc2, strength, stim_on, fix_off, length):
+    n = loc1.shape[0]
+    stims, first = stimuli_and_choice(rule, rule in ("dm1", "dm2"), loc1, loc2, strength, stim_on, fix_off, stim_on,
+                                      fix_off)
     return rule_trials(n, length=length, fix_in_off=fix_off, stims=stims, fix_out_off=fix_off, go=True,
                        resp_loc=np.where(first, loc1, loc2), resp_on=fix_off, pre_off=fix_off,
                        post_on=fix_off + steps(GRACE_MS, dt),

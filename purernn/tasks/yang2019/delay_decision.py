@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import GRACE_MS, TWO_PI, Draw, Group, rule_trials, steps
-from .decision import decided, directions, grid_stimuli, ring_strengths, strengths
+from .decision import directions, grid_stimuli, ring_strengths, stimuli_and_choice, strengths
 
 RULES = ("delaydm1", "delaydm2", "contextdelaydm1", "contextdelaydm2", "multidelaydm")
 
@@ -25,16 +25,8 @@ EASY_FACTOR = 2.0
 
 def _trials(rule, dt, loc1, loc2, strength, on1, off1, on2, off2, fix_off, length):
     n = loc1.shape[0]
-    if rule in ("delaydm1", "delaydm2"):
-        ring = int(rule[-1])
-        s1, s2 = strength
-        stims = [(1, ring, loc1, s1, on1, off1), (2, ring, loc2, s2, on2, off2)]
-        first = s1 > s2
-    else:
-        s1m1, s2m1, s1m2, s2m2 = strength
-        stims = [(1, 1, loc1, s1m1, on1, off1), (2, 1, loc2, s2m1, on2, off2),
-                 (1, 2, loc1, s1m2, on1, off1), (2, 2, loc2, s2m2, on2, off2)]
-        first = decided(rule, s1m1, s2m1, s1m2, s2m2)
+    stims, first = stimuli_and_choice(rule, rule in ("delaydm1", "delaydm2"), loc1, loc2, strength, on1, off1, on2,
+                                      off2)
     epochs = {"fix1": (0, on1), "stim1": (on1, off1), "delay1": (off1, on2), "stim2": (on2, off2),
               "delay2": (off2, fix_off), "go1": (fix_off, length)}
     return rule_trials(n, length=length, fix_in_off=fix_off, stims=stims, fix_out_off=fix_off, go=True,
