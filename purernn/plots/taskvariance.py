@@ -28,6 +28,22 @@ def _names(rules, names) -> list:
     return [names.get(r, r) for r in rules]
 
 
+def _rule_map(ax, M, rules, names, label: str, *, cmap: str = "hot", vmin: float = 0.0, vmax: float = 1.0) -> None:
+    """`M` (n_rules, n_columns) as an image with a colour bar, one named row per rule."""
+    im = ax.imshow(M, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.figure.colorbar(im, ax=ax, shrink=0.8, label=label)
+    ax.set_yticks(range(len(rules)))
+    ax.set_yticklabels(_names(rules, names), fontsize=7)
+
+
+def _cluster_ticks(ax, ticks) -> None:
+    """One tick per cluster column, in the cluster's colour."""
+    ax.set_xticks(range(len(ticks)))
+    ax.set_xticklabels(ticks, fontsize=6)
+    for c, lab in enumerate(ax.get_xticklabels()):
+        lab.set_color(_cluster_color(c))
+
+
 def _cluster_strip(ax, labels, n_rows: int) -> None:
     """Coloured segments under the map, one per cluster, numbered from 1."""
     labels = np.asarray(labels)
@@ -63,10 +79,7 @@ def plot_task_variance_map(normalized, labels, rules, ax=None, *, names=None, ti
     if ax is None:
         ax = _new_axes(figsize=(7.0, 4.2))[0, 0]
     V = np.asarray(normalized, dtype=float).T  # (n_rules, n_units)
-    im = ax.imshow(V, aspect="auto", cmap="hot", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="normalized task variance")
-    ax.set_yticks(range(len(rules)))
-    ax.set_yticklabels(_names(rules, names), fontsize=7)
+    _rule_map(ax, V, rules, names, "normalized task variance")
     ax.set_xticks([])
     ax.set_xlabel(f"active units ({V.shape[1]}), by cluster", fontsize=8, labelpad=24)
     _cluster_strip(ax, labels, V.shape[0])
@@ -95,16 +108,8 @@ def plot_cluster_summary(summary, rules, ax=None, *, names=None, sizes=None, tit
     if ax is None:
         ax = _new_axes(figsize=(4.4, 4.2))[0, 0]
     S = np.asarray(summary, dtype=float).T  # (n_rules, n_clusters)
-    im = ax.imshow(S, aspect="auto", cmap="hot", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="mean normalized task variance")
-    ax.set_yticks(range(len(rules)))
-    ax.set_yticklabels(_names(rules, names), fontsize=7)
-    k = S.shape[1]
-    ax.set_xticks(range(k))
-    ticks = [str(c + 1) if sizes is None else f"{c + 1}\n({sizes[c]})" for c in range(k)]
-    ax.set_xticklabels(ticks, fontsize=6)
-    for c, lab in enumerate(ax.get_xticklabels()):
-        lab.set_color(_cluster_color(c))
+    _rule_map(ax, S, rules, names, "mean normalized task variance")
+    _cluster_ticks(ax, [str(c + 1) if sizes is None else f"{c + 1}\n({sizes[c]})" for c in range(S.shape[1])])
     ax.set_xlabel("cluster" + ("" if sizes is None else " (units)"), fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
@@ -157,14 +162,8 @@ def plot_lesion_effects(change, rules, ax=None, *, names=None, vmax=None, title=
         ax = _new_axes(figsize=(4.4, 4.2))[0, 0]
     C = np.asarray(change, dtype=float).T  # (n_rules, n_clusters)
     v = vmax if vmax is not None else max(0.5, float(np.nanmax(np.abs(C))) if C.size else 0.5)
-    im = ax.imshow(C, aspect="auto", cmap="coolwarm", vmin=-v, vmax=v, interpolation="nearest")
-    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="performance change after lesion")
-    ax.set_yticks(range(len(rules)))
-    ax.set_yticklabels(_names(rules, names), fontsize=7)
-    ax.set_xticks(range(C.shape[1]))
-    ax.set_xticklabels([str(c + 1) for c in range(C.shape[1])], fontsize=6)
-    for c, lab in enumerate(ax.get_xticklabels()):
-        lab.set_color(_cluster_color(c))
+    _rule_map(ax, C, rules, names, "performance change after lesion", cmap="coolwarm", vmin=-v, vmax=v)
+    _cluster_ticks(ax, [str(c + 1) for c in range(C.shape[1])])
     ax.set_xlabel("cluster silenced", fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
