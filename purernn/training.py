@@ -149,6 +149,14 @@ class _Data:
         """Recurrent noise of step `k` (None for a noiseless network)."""
         return stream_rng(self.seed, "noise", k) if self.noisy else None
 
+    def draw(self, k: int, net: Network):
+        """The batch of step `k` and its recurrent noise realization (None if noiseless)."""
+        batch = self.batch(k)
+        x = getattr(batch, "x", None)
+        if not self.noisy or getattr(x, "ndim", 0) != 3:  # a bad batch: train_step says why
+            return batch, None
+        return batch, check_noise(net, None, self.noise_rng(k), x.shape[0], x.shape[1])
+
     def validate(self, net: Network) -> tuple[float, float, np.ndarray | None]:
         """(loss, accuracy) on the fixed validation set, with a fixed noise realization."""
         noise = stream_rng(self.seed, "valid", 1) if self.noisy else None
@@ -157,6 +165,50 @@ class _Data:
         if self.conditions is not None:
             by_condition = accuracy_by_condition(correct, self.valid)[1]  # (n_conditions,)
         return loss, float(np.mean(correct)), by_condition
+
+
+class _Prefetch:
+    """Draws the next step's batch and noise on a second thread while this step runs.
+
+    Drawing trials is Python and NumPy work that the kernels, which release the GIL, leave
+    room for: on a task with an involved generator (the 20 rules of ``yang2019``) the draw
+    costs as much as the step. Only one draw runs at a time and always in step order, and
+    :meth:`wait` ends it before anything else (validation, callbacks, checkpoints) runs, so
+    the task is never called from two threads at once and the draws are those of a loop
+    without it: results are bitwise the same.
+    """
+
+    def __init__(self, data: _Data):
+        self.data = data
+        self._pool = None
+        self._next = None  # (k, future)
+
+    def take(self, k: int, net: Network):
+        """The batch and noise of step `k`, drawn ahead if :meth:`ahead` asked for it."""
+        if self._next is not None and self._next[0] == k:
+            future, self._next = self._next[1], None
+            return future.result()
+        self.wait()
+        return self.data.draw(k, net)
+
+    def ahead(self, k: int, net: Network) -> None:
+        """Start drawing step `k` on the second thread."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="purernn-draw")
+        self._next = (k, self._pool.submit(self.data.draw, k, net))
+
+    def wait(self) -> None:
+        """Let the draw in flight finish (its result, or error, stays for :meth:`take`)."""
+        if self._next is not None:
+            self._next[1].exception()
+
+    def close(self) -> None:
+        self._next = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 class _SigintFlag:
@@ -330,6 +382,7 @@ class _Loop:
         self.callbacks = callbacks
         self.config = state.config
         self.data = _Data(state.task, state.config, state.net)
+        self.draws = _Prefetch(self.data)
         if state.valid_conditions is None and not state.eval_step:  # not for a checkpoint of
             state.valid_conditions = self.data.conditions  # a version without per-condition accuracy
         self.optimizer = state.config.optimizer
@@ -359,6 +412,8 @@ class _Loop:
                 if sigint.abort:
                     raise
                 sigint.set = True
+            finally:
+                self.draws.close()
             if sigint.set and not self.stop:
                 state.stop_reason = "interrupted"
                 logger.warning("%s: interrupted after step %d of %d", state.task.name, state.step, total)
@@ -369,12 +424,17 @@ class _Loop:
         state, cfg = self.state, self.config
         k = state.step
         try:
-            res = train_step(state.net, self.data.batch(k), self.optimizer, state.opt_state,
-                             rng=self.data.noise_rng(k), l2_weights=cfg.l2_weights,
-                             l2_rates=cfg.l2_rates, loss=cfg.loss)
+            batch, noise = self.draws.take(k, state.net)
+            if k + 1 < cfg.total_steps:
+                self.draws.ahead(k + 1, state.net)  # drawn while this step's kernels run
+            res = train_step(state.net, batch, self.optimizer, state.opt_state, noise=noise,
+                             rng=self.data.noise_rng(k) if noise is None else None,
+                             l2_weights=cfg.l2_weights, l2_rates=cfg.l2_rates, loss=cfg.loss)
         except ConvergenceError as err:
             state.wall_time = wall_before + time.perf_counter() - start
             raise self.diverged(err) from err
+        finally:
+            self.draws.wait()
         state.record_step(res.net, res.state, res.loss, res.grad_norm)
         state.wall_time = wall_before + time.perf_counter() - start
         v_loss = v_acc = None

@@ -186,6 +186,62 @@ def test_noisy_network_trains_deterministically():
     assert not np.array_equal(a.history["loss"], c.history["loss"])
 
 
+class _WatchedTask:
+    """A task that records whether two threads ever draw from it at once, and fails on
+    its `fail_at`-th draw."""
+
+    def __init__(self, task, fail_at=None):
+        import threading
+
+        self._task, self._lock, self.fail_at = task, threading.Lock(), fail_at
+        self.draws, self.overlaps = 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self._task, name)
+
+    def sample(self, n, rng):
+        if not self._lock.acquire(blocking=False):
+            self.overlaps += 1
+            self._lock.acquire()
+        try:
+            self.draws += 1
+            if self.draws == self.fail_at:
+                raise RuntimeError(f"draw {self.draws} failed")
+            return self._task.sample(n, rng)
+        finally:
+            self._lock.release()
+
+
+def test_loop_equals_train_step_on_the_streams_and_draws_one_batch_at_a_time():
+    """The loop draws step k+1's batch and noise on a second thread while step k runs:
+    the result is bitwise that of calling train_step with the streams' draws in order."""
+    task = tiny_task("xor")
+    cfg = tiny_config(n_steps=12, eval_every=4, seed=3)
+    net0 = tiny_net(task, sigma_rec=0.05)
+    watched = _WatchedTask(task)
+    r = pr.train(net0, watched, cfg, progress=False, callbacks=[lambda e: watched.sample(2, 0) and None])
+    assert watched.overlaps == 0  # callbacks (user code) never run beside a draw
+    net, opt = net0, cfg.optimizer
+    state = opt.init(net.variables)
+    for k in range(cfg.n_steps):
+        batch = task.sample(cfg.batch_size, stream_rng(3, "data", k))
+        res = pr.train_step(net, batch, opt, state, rng=stream_rng(3, "noise", k))
+        net, state = res.net, res.state
+        assert res.loss == r.history["loss"][k]
+    for name, value in net.variables.items():
+        assert np.array_equal(value, r.net.variables[name]), name
+
+
+def test_a_failing_draw_is_raised_at_its_step():
+    task = _WatchedTask(tiny_task("xor"), fail_at=6)  # the validation set is draw 1
+    steps = []
+    with pytest.raises(RuntimeError, match="draw 6 failed"):
+        pr.train(tiny_net(task), task, tiny_config(n_steps=20), progress=False,
+                 callbacks=[lambda e: steps.append(e.step)])
+    # draw 6 is the batch of step 5: drawn ahead during step 4, which still completes
+    assert steps == [1, 2, 3, 4]
+
+
 def test_ctrl_c_stops_after_the_current_step():
     task = tiny_task("xor")
 
