@@ -93,6 +93,14 @@ def run_parallel(calls: list) -> None:
     that runs it: results are bitwise identical for any thread count and any load. BLAS
     runs single-threaded inside (:func:`serial_blas`).
     """
+    if len(calls) == 1:  # one block (a single trial, say): no pool to ask
+        kernel, args = calls[0]
+        previous = serial_blas()
+        try:
+            kernel(*args)
+        finally:
+            restore_blas(previous)
+        return
     import numba  # loaded by then: the kernels are Numba functions
 
     n_threads = min(len(calls), numba.get_num_threads())
