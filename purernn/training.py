@@ -138,7 +138,10 @@ class _Data:
         """The mini-batch of optimizer step `k` (0-based)."""
         cfg = self.config
         if cfg.regime == "fresh":
-            return self.task.sample(cfg.batch_size, stream_rng(self.seed, "data", k))
+            rng = stream_rng(self.seed, "data", k)
+            if hasattr(type(self.task), "training_batch"):  # a method of the task's own class
+                return self.task.training_batch(cfg.batch_size, rng)
+            return self.task.sample(cfg.batch_size, rng)  # (not a wrapper's forwarded one)
         epoch, j = divmod(k, cfg.steps_per_epoch)
         if epoch != self._epoch:
             self._order = stream_rng(self.seed, "order", epoch).permutation(cfg.n_samples)

@@ -194,12 +194,12 @@ def ftv_shape(values) -> tuple:
 
 
 def numbers(results, rows, stem: str) -> str:
-    head = ["seed", "steps", "train wall (min)", "worst rule (fresh)", "mean perf", "active units",
-            "clusters", "silhouette"]
+    head = ["seed", "steps", "stopped by", "train wall (min)", "worst rule (fresh)", "mean perf",
+            "active units", "clusters", "silhouette"]
     table = []
     for a in results:
         p = np.asarray(a["perf"])
-        table.append([a["seed"], a["n_steps"], f"{a['train_wall_s'] / 60:.1f}",
+        table.append([a["seed"], a["n_steps"], a.get("stop_reason", "-"), f"{a['train_wall_s'] / 60:.1f}",
                       f"{p.min():.3f} ({NAMES[RULES[int(p.argmin())]]})", f"{p.mean():.3f}", len(a["units"]),
                       a["n_clusters"], f"{a['silhouette']:.3f}"])
     text = [f"Measured by scripts/study_yang2019.py ({stem}), {len(results)} networks.", "",

@@ -91,6 +91,10 @@ class Task:
     #: it did before: a task dict without such a field (an older run file) is read with
     #: that value (:func:`purernn.taskspec.task_from_json`)
     later_fields: ClassVar[dict] = {}
+    #: fields left out of :meth:`to_dict` when they hold the given value, the one that
+    #: reproduces what the task did before the field existed: run files and sweep point
+    #: ids (hashes of that dict) of such tasks stay what they were
+    quiet_fields: ClassVar[dict] = {}
 
     preset: str = DEFAULT_PRESET  # where the field values came from (see from_preset)
     dt: float = 1.0  # ms per step, for plots
@@ -193,6 +197,12 @@ class Task:
     def _sample(self, n_trials: int, rng: np.random.Generator) -> Batch:  # pragma: no cover
         raise NotImplementedError
 
+    def training_batch(self, n_trials: int, rng=None) -> Batch:
+        """The batch of one training step (fresh regime): :meth:`sample`, unless the task
+        draws its training batches differently (one rule per batch, say). Validation and
+        evaluation always use :meth:`sample`."""
+        return self.sample(n_trials, rng)
+
     def score(self, z: np.ndarray, batch: Batch) -> np.ndarray:  # pragma: no cover
         """Per-trial correctness (bool array of shape (n_trials,)) of outputs `z`
         of shape (n_trials, n_steps, n_out) under the task's success criterion."""
@@ -248,13 +258,17 @@ class Task:
     def to_dict(self) -> dict[str, Any]:
         """The task's name and fields, JSON-serializable.
 
-        ``preset`` is left out when it is the default one, so that run files and sweep
-        point ids (hashes of this dict) of tasks that behave as before stay what they were.
+        ``preset`` is left out when it is the default one, and a field of
+        :attr:`quiet_fields` when it holds its old behaviour's value, so that run files and
+        sweep point ids (hashes of this dict) of tasks that behave as before stay what
+        they were.
         """
         d = {"name": self.name}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.name == "preset" and v == DEFAULT_PRESET:
+                continue
+            if f.name in self.quiet_fields and v == self.quiet_fields[f.name]:
                 continue
             d[f.name] = list(v) if isinstance(v, tuple) else v
         return d

@@ -270,6 +270,45 @@ def test_rules_drawn_uniformly_or_with_rule_prob():
     assert abs(np.sum(uniform == 0) - n / 2) < 4.5 * np.sqrt(n / 4)
 
 
+def test_batch_rule_draws_each_training_batch_from_one_rule():
+    task = pr.tasks.make("yang2019", rules=("fdgo", "dm1", "dmsgo"), rule_prob=[1, 1, 2], batch_rule=True,
+                         sigma_x=0.0)
+    firsts = []
+    for k in range(300):
+        b = task.training_batch(8, rng=k)
+        cond = b.info["condition"]
+        assert np.all(cond == cond[0])  # one rule per batch
+        assert b.n_steps == int(b.info["length"].max())
+        firsts.append(int(cond[0]))
+    counts = [firsts.count(RULES.index(r)) for r in ("fdgo", "dm1", "dmsgo")]
+    for count, p in zip(counts, (0.25, 0.25, 0.5)):  # the rules' probabilities
+        assert abs(count - 300 * p) < 4.5 * np.sqrt(300 * p * (1 - p))
+    # sample (validation, evaluation) still mixes the rules; without the flag, so do batches
+    assert len(np.unique(task.sample(64, rng=0).info["condition"])) == 3
+    mixed = task.replace(batch_rule=False)
+    np.testing.assert_array_equal(mixed.training_batch(16, rng=5).x, mixed.sample(16, rng=5).x)
+    # the field is left out of the task's dict when off: earlier runs' point ids stay
+    assert "batch_rule" not in mixed.to_dict() and task.to_dict()["batch_rule"] is True
+    assert task_from_json(json.loads(json.dumps(task_to_json(task)))) == task
+
+
+def test_training_uses_the_tasks_training_batches():
+    task = pr.tasks.make("yang2019", rules=("fdgo", "dm1"), batch_rule=True, dt=100.0, alpha=1.0)
+    seen = []
+
+    class Recording(type(task)):
+        def training_batch(self, n_trials, rng=None):
+            b = super().training_batch(n_trials, rng)
+            seen.append(len(np.unique(b.info["condition"])))
+            return b
+
+    rec = Recording(**{k: v for k, v in task.to_dict().items() if k != "name"})
+    net = pr.Network.create(rec.n_in, 8, rec.n_out, output="sigmoid", seed=0)
+    pr.train(net, rec, pr.TrainConfig(n_steps=4, batch_size=16, n_valid=32, eval_every=4, seed=0),
+             progress=False)
+    assert seen == [1, 1, 1, 1]
+
+
 def test_one_rule():
     task = pr.tasks.make("yang2019", rules="dm1")
     assert task.rules == ("dm1",) and task.n_in == 85 and task.n_steps == 125
@@ -291,6 +330,7 @@ def test_one_rule():
     ({"loss_normalization": "mean"}, "loss_normalization"),
     ({"fixation_check": "always"}, "fixation_check"),
     ({"easy_task": 1}, "easy_task"),
+    ({"batch_rule": "yes"}, "batch_rule"),
 ])
 def test_bad_arguments_name_the_argument(bad, arg):
     with pytest.raises(ValidationError, match=f"`{arg}") as err:

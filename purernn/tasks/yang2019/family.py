@@ -98,6 +98,14 @@ class Yang2019(Task):
         Draw each rule's epoch durations and stimulus rings once per batch (the
         original's draw; all trials of a rule in a batch then share them) instead of
         per trial.
+    batch_rule : bool
+        Training batches of one rule each (:meth:`training_batch`: the rule drawn with
+        the rules' probabilities, then all trials of the batch from it), as the
+        original's training loop draws them; ``sample`` (validation, evaluation, figures)
+        still mixes the rules. At 256 ReLU units and Adam's lr 1e-3 this is what keeps
+        training stable: with mixed batches the spectral radius of W_rec went from 0.5
+        to 1.4 in 25 steps and the network saturated, with one rule per batch it was 1.2
+        after 300 steps and learning (docs/studies/yang2019.md).
     loss_normalization : {"original", "none"}
         ``"original"``: each trial's mask is divided by ``length * n_out / 2`` so that
         purernn's loss ``sum 0.5 m (p - y)^2 / n_trials`` equals the original's
@@ -134,7 +142,7 @@ class Yang2019(Task):
     ``output="sigmoid"``, as purernn's evaluation passes them).
 
     Differences from the original: each trial draws its own rule (the original trains
-    on one rule per batch, so a purernn batch mixes rules) and its own durations and
+    on one rule per batch: `batch_rule` does that for training batches) and its own durations and
     stimulus rings (the original draws them once per batch; `shared_timing` does that
     for each rule of a batch); trials of different lengths are padded with mask 0 (the
     original's batches share one length); multidm's and multidelaydm's split of a
@@ -162,6 +170,7 @@ class Yang2019(Task):
     source: ClassVar[str] = (
         "G. R. Yang et al. (2019), Nat. Neurosci. 22:297; code: github.com/gyyang/multitask (task.py)")
     noise_fields: ClassVar[tuple] = ("sigma_x",)
+    quiet_fields: ClassVar[dict] = {"batch_rule": False}
     #: Trials differ in length; a batch is as long as its longest (``n_steps`` at most).
     variable_length: ClassVar[bool] = True
     #: The original's network (``get_default_hp``: 256 ReLU units, recurrent noise 0.05,
@@ -182,6 +191,7 @@ class Yang2019(Task):
     sigma_x: float = 0.01
     easy_task: bool = False
     shared_timing: bool = False
+    batch_rule: bool = False
     loss_normalization: str = "original"
     fixation_check: str = "final"
     criterion: float = 0.9
@@ -201,7 +211,7 @@ class Yang2019(Task):
         self._set("rule_prob", self._check_prob(self.rule_prob))
         self._set("n_eachring", check_int("n_eachring", self.n_eachring, lo=2))
         check_nonneg(self, "sigma_x")
-        for flag in ("easy_task", "shared_timing"):
+        for flag in ("easy_task", "shared_timing", "batch_rule"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 fail(flag, "a bool", getattr(self, flag))
             self._set(flag, bool(getattr(self, flag)))
@@ -283,6 +293,16 @@ class Yang2019(Task):
         order = np.argsort(np.concatenate(rows), kind="stable")
         rule_index = np.array([RULES.index(r) for r in self.rules])[pick]
         return self._batch(parts, rule_index, order, rng)
+
+    def training_batch(self, n_trials: int, rng=None) -> Batch:
+        """The batch of one training step: with `batch_rule`, `n_trials` trials of one
+        rule drawn with the rules' probabilities (the original's training loop); without,
+        :meth:`sample`."""
+        if not self.batch_rule or len(self.rules) == 1:
+            return self.sample(n_trials, rng)
+        rng = as_generator(rng)
+        rule = self.rules[rng.choice(len(self.rules), p=self.probabilities)]
+        return self.replace(rules=(rule,), rule_prob=None).sample(n_trials, rng)
 
     def stimulus_grid(self, rule: str, *, noise: bool = False, rng=None) -> Batch:
         """The original's mode ``'test'`` trials of `rule`: a fixed grid of stimulus
