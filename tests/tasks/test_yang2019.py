@@ -292,21 +292,18 @@ def test_batch_rule_draws_each_training_batch_from_one_rule():
     assert task_from_json(json.loads(json.dumps(task_to_json(task)))) == task
 
 
-def test_training_uses_the_tasks_training_batches():
+def test_training_loop_draws_training_batches_and_validates_on_mixed_ones():
+    from purernn.config import TrainConfig, stream_rng
+    from purernn.training import _Data
+
     task = pr.tasks.make("yang2019", rules=("fdgo", "dm1"), batch_rule=True, dt=100.0, alpha=1.0)
-    seen = []
-
-    class Recording(type(task)):
-        def training_batch(self, n_trials, rng=None):
-            b = super().training_batch(n_trials, rng)
-            seen.append(len(np.unique(b.info["condition"])))
-            return b
-
-    rec = Recording(**{k: v for k, v in task.to_dict().items() if k != "name"})
-    net = pr.Network.create(rec.n_in, 8, rec.n_out, output="sigmoid", seed=0)
-    pr.train(net, rec, pr.TrainConfig(n_steps=4, batch_size=16, n_valid=32, eval_every=4, seed=0),
-             progress=False)
-    assert seen == [1, 1, 1, 1]
+    net = pr.Network.create(task.n_in, 8, task.n_out, output="sigmoid", seed=0)
+    data = _Data(task, TrainConfig(n_steps=4, batch_size=16, n_valid=32, seed=0), net)
+    assert len(np.unique(data.valid.info["condition"])) == 2  # validation mixes the rules
+    for k in range(4):
+        b = data.batch(k)
+        assert len(np.unique(b.info["condition"])) == 1
+        np.testing.assert_array_equal(b.x, task.training_batch(16, stream_rng(0, "data", k)).x)
 
 
 def test_one_rule():
