@@ -20,7 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
-from . import kernels
+from . import initialization as _init, kernels
 from ._validate import as_generator, check_array, check_choice, check_int, check_number, fail
 from .outputs import OUTPUTS
 
@@ -363,19 +363,19 @@ class Network:
                  "W_rec cannot be sign-constrained by columns and balanced)", init)
         rng = as_generator(seed)
         if rank is not None:
-            U, V = _init_factors(config, rng)
-            return cls(config, {"W_in": _glorot_uniform(rng, n_rec, n_in), "U": U, "V": V,
-                                "b_rec": np.zeros(n_rec), "W_out": _glorot_uniform(rng, n_out, n_rec),
+            U, V = _init.init_factors(config, rng)
+            return cls(config, {"W_in": _init.glorot_uniform(rng, n_rec, n_in), "U": U, "V": V,
+                                "b_rec": np.zeros(n_rec), "W_out": _init.glorot_uniform(rng, n_out, n_rec),
                                 "b_out": np.zeros(n_out)})
 
-        rec_mask = _connectivity_mask(config, user_mask, rng)
-        W_rec = _init_recurrent(config, user_init, rec_mask, rng)
+        rec_mask = _init.connectivity_mask(config, user_mask, rng)
+        W_rec = _init.init_recurrent(config, user_init, rec_mask, rng)
         out_mask = None
         if e_only_readout:
             out_mask = np.zeros((n_out, n_rec), dtype=bool)
             out_mask[:, : config.n_exc] = True
-        W_in = _glorot_uniform(rng, n_rec, n_in)
-        W_out = _glorot_uniform(rng, n_out, n_rec)
+        W_in = _init.glorot_uniform(rng, n_rec, n_in)
+        W_out = _init.glorot_uniform(rng, n_out, n_rec)
         if out_mask is not None:
             W_out = W_out * out_mask
         params = {"W_in": W_in, "W_rec": W_rec, "b_rec": np.zeros(n_rec), "W_out": W_out,
@@ -454,6 +454,21 @@ class Network:
             params = {**{k: v for k, v in params.items() if k != "W_rec"}, **self._factors}
         return Network(self.config, dict(params), rec_mask=self.rec_mask, out_mask=self.out_mask)
 
+    def _with_trained(self, params: dict) -> "Network":
+        """:meth:`with_params` for the arrays a training step just computed (new, C-contiguous,
+        of the network's dtype, constraints applied; the step checked the gradient is
+        finite): the network adopts them, read-only, without the constructor's checks and
+        copies (a tenth of the cost; a step of a small network notices)."""
+        if self._factors:
+            return self.with_params(params)  # W_rec is recomputed from the factors
+        net = object.__new__(Network)
+        for a in params.values():
+            a.flags.writeable = False
+        for name, value in (("config", self.config), ("_params", MappingProxyType(params)),
+                            ("rec_mask", self.rec_mask), ("out_mask", self.out_mask), ("_factors", self._factors)):
+            object.__setattr__(net, name, value)
+        return net
+
     def full_rank(self) -> "Network":
         """The same weights with W_rec a free matrix (``rank=None``; training W_rec where
         the factors were trained). A full-rank network is returned as it is."""
@@ -498,101 +513,3 @@ def param_shapes(n_in: int, n_rec: int, n_out: int, rank: int | None = None) -> 
     if rank is not None:
         shapes.update(U=(n_rec, rank), V=(n_rec, rank))
     return shapes
-
-
-# ---------------------------------------------------------------------------------------
-# Initialization
-# ---------------------------------------------------------------------------------------
-
-
-def _glorot_uniform(rng, fan_out: int, fan_in: int) -> np.ndarray:
-    """U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010; Keras' default)."""
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=(fan_out, fan_in))
-
-
-def _orthogonal(rng, n: int) -> np.ndarray:
-    """A Haar-random orthogonal (n, n) matrix drawn from `rng`."""
-    if n == 1:
-        return np.array([[1.0 if rng.random() < 0.5 else -1.0]])
-    # Imported here, not at the top, for start-up time: scipy.stats takes longer to import
-    # (about 0.9 s) than the model, the kernels and Numba together (about 0.5 s), and only
-    # this initialization needs it.
-    import scipy.stats
-
-    return scipy.stats.ortho_group.rvs(n, random_state=rng)
-
-
-def _init_factors(cfg: NetworkConfig, rng) -> tuple:
-    """U, V (n_rec, rank) of a low-rank W_rec. "normal": independent N(0, gain^2) entries
-    (the unit variance of Dubreuil, Valente et al. 2022, for gain 1): W_rec's nonzero
-    eigenvalues (those of V^T U / n_rec) are then about gain^2 / sqrt(n_rec). "orthogonal":
-    W_rec = gain Q O Q^T, a Haar rotation O (det +1, so rank 1 starts at +gain, not at an
-    alternating -gain) of a random subspace Q (QR of a Gaussian draw, R's signs divided out)."""
-    n, r = cfg.n_rec, cfg.rank
-    A = rng.standard_normal((n, r))
-    if cfg.init == "normal":
-        return cfg.gain * A, cfg.gain * rng.standard_normal((n, r))
-    Q, R = np.linalg.qr(A)
-    Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
-    O = np.eye(r) if cfg.init == "identity" else _orthogonal(rng, r)  # "identity": a projector
-    O[:, 0] *= np.sign(np.linalg.det(O))  # a rotation: Haar on SO(r)
-    scale = np.sqrt(cfg.gain * n)
-    return scale * Q, scale * (Q @ O.T)
-
-
-def _connectivity_mask(cfg: NetworkConfig, user_mask, rng) -> np.ndarray | None:
-    n = cfg.n_rec
-    if user_mask is not None:
-        mask = user_mask.copy()
-    elif cfg.conn_prob < 1.0:
-        mask = rng.random((n, n)) < cfg.conn_prob
-    else:
-        mask = None
-    if not cfg.autapses:
-        mask = np.ones((n, n), dtype=bool) if mask is None else mask
-        np.fill_diagonal(mask, False)
-    return mask
-
-
-def _init_recurrent(cfg: NetworkConfig, user_init, mask, rng) -> np.ndarray:
-    n = cfg.n_rec
-    density = 1.0 if mask is None else max(mask.mean(), 1.0 / n**2)
-    if cfg.init == "normal":
-        W = rng.normal(0.0, 1.0 / np.sqrt(n * density), size=(n, n))
-    elif cfg.init == "orthogonal":
-        W = _orthogonal(rng, n) / np.sqrt(density)
-    elif cfg.init == "identity":
-        W = np.eye(n)
-    else:
-        W = user_init.copy()
-    if mask is not None:
-        W = W * mask
-    if cfg.dale is None:
-        return cfg.gain * W
-
-    signs = cfg.signs
-    if cfg.init == "user":
-        # A user matrix must already obey Dale's law; we do not silently change it.
-        signed = W * (signs[None, :] if cfg.dale_mode == "presynaptic" else signs[:, None])
-        if np.any(signed < 0):
-            fail("init", f"a matrix whose entries have the sign of their "
-                 f"{'column' if cfg.dale_mode == 'presynaptic' else 'row'} unit under dale={cfg.dale}",
-                 f"{int(np.sum(signed < 0))} wrongly signed entries")
-        return cfg.gain * W
-    if cfg.dale_init == "projected":
-        W = cfg.gain * W
-        signed = W * (signs[None, :] if cfg.dale_mode == "presynaptic" else signs[:, None])
-        return np.where(signed < 0, 0.0, W)
-    # Balanced: presynaptic construction; the postsynaptic mode is its transpose.
-    M = np.abs(W if cfg.dale_mode == "presynaptic" else W.T)
-    W = M * signs[None, :]  # column j has the sign of unit j
-    exc = signs > 0
-    excitation = W[:, exc].sum(axis=1)  # (n_rec,)
-    inhibition = -W[:, ~exc].sum(axis=1)  # (n_rec,)
-    scale = np.divide(excitation, inhibition, out=np.ones(n), where=inhibition > 0)
-    W[:, ~exc] *= scale[:, None]  # every row sums to 0: no eigenvalue outlier
-    radius = np.max(np.abs(np.linalg.eigvals(W)))
-    if radius > 0:
-        W *= cfg.gain / radius
-    return W if cfg.dale_mode == "presynaptic" else np.ascontiguousarray(W.T)

@@ -112,7 +112,7 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
             f"Try a smaller learning rate (lr={optimizer.lr}), gradient clipping or a smaller gain."
         )
     net.project(params)
-    return StepResult(net=net.with_params(params), state=new_state, loss=loss, grad_norm=norm)
+    return StepResult(net=net._with_trained(params), state=new_state, loss=loss, grad_norm=norm)
 
 
 class _Data:

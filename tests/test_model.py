@@ -253,3 +253,28 @@ def test_simulate_returns_fresh_arrays_for_a_single_trial():
     kept = first.h.copy()
     pr.simulate(net, -np.ones((1, 10, 1)))  # same sizes: reuses the work buffers
     assert np.array_equal(first.h, kept)
+
+
+@pytest.mark.parametrize("kw", [{}, {"dale": 0.8, "conn_prob": 0.5, "e_only_readout": True}, {"rank": 2}])
+def test_a_training_steps_network_is_the_constructors(kw):
+    """train_step adopts its new arrays without the constructor's checks: the network is the
+    one the constructor would build (values, read-only arrays, masks, factors)."""
+    from purernn.tasks import Batch
+
+    net = pr.Network.create(2, 6, 1, seed=0, **kw)
+    rng = np.random.default_rng(0)
+    batch = Batch(rng.standard_normal((3, 5, 2)), rng.standard_normal((3, 5, 1)), np.ones((3, 5, 1)))
+    opt = pr.Adam(lr=0.05)
+    new = pr.train_step(net, batch, opt, opt.init(net.variables)).net
+    built = net.with_params(new.variables)
+    assert new.config == built.config
+    for name in ("params", "variables"):
+        got, want = getattr(new, name), getattr(built, name)
+        assert got.keys() == want.keys()
+        for k in got:
+            assert np.array_equal(got[k], want[k]) and got[k].dtype == want[k].dtype, k
+            assert not got[k].flags.writeable and got[k].flags.c_contiguous, k
+    for mask in ("rec_mask", "out_mask"):
+        a, b = getattr(new, mask), getattr(built, mask)
+        assert (a is None and b is None) or np.array_equal(a, b)
+    assert not np.array_equal(new.params["W_rec"], net.params["W_rec"])  # it did train
