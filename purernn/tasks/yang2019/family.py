@@ -176,9 +176,10 @@ class Yang2019(Task):
     #: The original's network (``get_default_hp``: 256 ReLU units, recurrent noise 0.05,
     #: W_rec 0.5 times a random orthogonal matrix) with a sigmoid output trained with
     #: squared error (its ``'lsq'`` loss), stopping on the worst rule. The learning rate is
-    #: 2.5e-4, not the original's 1e-3: with purernn's model (noise after the activation,
-    #: rules mixed in each batch, global-norm clipping) 256 units diverged at 1e-3 (mean rate
-    #: ~1e29 by step 1500) and learned at 2.5e-4 (docs/studies/yang2019.md).
+    #: 2.5e-4, not the original's 1e-3, because the default task mixes the rules in every
+    #: batch: so trained, 256 units saturated within 25 steps at 1e-3 and learned at 2.5e-4.
+    #: With ``batch_rule=True`` (one rule per batch, the original's loop) 1e-3 trains
+    #: (``studies/yang2019.toml``, docs/studies/yang2019.md).
     train_defaults: ClassVar[dict] = {
         "network": {"n_rec": 256, "activation": "relu", "gain": 0.5, "sigma_rec": 0.05, "output": "sigmoid"},
         "train": {"loss": "mse", "batch_size": 64, "lr": 2.5e-4, "stop_rule": "every_condition"}}
