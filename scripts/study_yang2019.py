@@ -6,6 +6,7 @@ task variance of pairs of tasks (Fig. 5) and composed rule inputs (Fig. 6).
     python scripts/study_yang2019.py --quick     # 64 units, full difficulty (studies/yang2019_quick.toml)
     python scripts/study_yang2019.py             # 256 units (studies/yang2019.toml)
     python scripts/study_yang2019.py --easy --no-sweep   # analyse and redraw only
+    python scripts/study_yang2019.py --no-sweep --partial  # also points still training (last checkpoint)
 
 The networks are trained by ``purernn sweep`` (resumable: an interrupted run continues
 from its checkpoint, finished points are skipped), one point at a time (``--workers 1``
@@ -27,7 +28,7 @@ from _study import ROOT, parse_args, run_study, save
 
 import purernn as pr
 from purernn._files import write_json, write_text
-from purernn.sweep import format_table
+from purernn.sweep import format_table, rows_for_study
 
 A = pr.analysis
 RULES = A.RULES
@@ -84,14 +85,20 @@ def analyze(net, task, seed: int) -> dict:
 
 
 def analysis_of(row, study_dir, task) -> dict | None:
-    """The cached analysis of a finished point, computed on first use."""
-    path = study_dir / "analysis" / f"{row['point_id']}.json"
+    """The cached analysis of a point's network, computed on first use: the trained network
+    of a finished point, the last checkpoint of one still training (cached per step)."""
+    run_dir = study_dir / "runs" / row["point_id"]
+    res = None
+    name = row["point_id"]
+    if row["status"] != "done":
+        res = pr.load_run(run_dir)
+        name += f"-step{res.n_steps}"
+    path = study_dir / "analysis" / f"{name}.json"
     if path.exists():
         out = json.loads(path.read_text())
         if out.get("version") == ANALYSIS_VERSION:
             return out
-    run_dir = study_dir / "runs" / row["point_id"]
-    res = pr.load_run(run_dir)
+    res = pr.load_run(run_dir) if res is None else res
     out = analyze(res.net, task, int(row["seed"]))
     h = res.history
     by = np.asarray(h.get("val_accuracy_by_condition", np.zeros((0, 0))))
@@ -256,12 +263,15 @@ def numbers(results, rows, stem: str) -> str:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    easy = "--easy" in argv
-    args = parse_args(__doc__, [a for a in argv if a != "--easy"])
+    easy, partial = "--easy" in argv, "--partial" in argv
+    args = parse_args(__doc__, [a for a in argv if a not in ("--easy", "--partial")])
     if args.workers is None:
         args.workers = 1  # one training at a time
     stem, study_dir, docs, rows = run_study("yang2019_easy" if easy else "yang2019", args)
-    done = sorted((r for r in rows if r["status"] == "done"), key=lambda r: int(r["seed"]))
+    if partial:  # every point, finished or not
+        rows = rows_for_study(study_dir)
+    done = sorted((r for r in rows if r["status"] == "done" or (
+        partial and (study_dir / "runs" / r["point_id"] / "run.json").exists())), key=lambda r: int(r["seed"]))
     if not done:
         print("no finished networks yet")
         return 1
