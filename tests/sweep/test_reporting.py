@@ -17,7 +17,7 @@ from .helpers import InProcessBackend, fixture_study, write_study
 
 def test_report_on_fixture_database(tmp_path):
     study_dir = fixture_study(tmp_path)
-    rep = report(study_dir, fmt="markdown")
+    rep = report(study_dir, fmt="markdown", figures=False)
     table = {e["condition"]: e for e in rep.tables["conditions"]}
     assert len(table) == 8
     first = table["task=xor, init=normal, dale=0.5, n_rec=10"]
@@ -29,17 +29,22 @@ def test_report_on_fixture_database(tmp_path):
     assert rep.tables["failed"][0]["error"] == "ConvergenceError: boom"
     assert "| task=xor, init=orthogonal, dale=0.8, n_rec=20 | 3/3 |" in rep.text
     assert "Accuracy vs fraction removed" in rep.text and "| 1.00 | 0.50 |" in rep.text
-    names = {p.name for p in rep.figures}
-    assert {"eigenvalues.png", "dominant_classes.png", "bulk_radius_vs_dale.png",
-            "bulk_radius_vs_n_rec.png", "degradation.png"} <= names
-    for p in rep.figures:
-        assert p.stat().st_size > 1000 and p.read_bytes()[:4] == b"\x89PNG"
     assert (study_dir / "report" / "report.md").read_text() == rep.text
     saved = json.loads((study_dir / "report" / "conditions.json").read_text())
     assert saved["conditions"][0]["condition"] == "task=xor, init=normal, dale=0.5, n_rec=10"
     text_rep = report(study_dir, fmt="text", figures=False, out=tmp_path / "txt")
     assert text_rep.figures == () and "success" in text_rep.text
     assert condition_table([]) == []
+
+
+@pytest.mark.slow  # eight figures drawn: 4-5 s of CPU
+def test_report_figures_on_fixture_database(tmp_path):
+    rep = report(fixture_study(tmp_path), fmt="markdown")
+    names = {p.name for p in rep.figures}
+    assert {"eigenvalues.png", "dominant_classes.png", "bulk_radius_vs_dale.png",
+            "bulk_radius_vs_n_rec.png", "degradation.png"} <= names
+    for p in rep.figures:
+        assert p.stat().st_size > 1000 and p.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_condition_without_done_points_has_no_rate():
