@@ -364,8 +364,8 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, b0, b1, DS, gW_
 
 
 @_jit
-def _adam_kernel(ps, gs, ms, vs, scale, lr, beta1, beta2, eps, bias1, bias2):
-    """One Adam step (Kingma & Ba 2015) on tuples of flat arrays (one per parameter), in place.
+def _adam_kernel(p, g, m, v, scale, lr, beta1, beta2, eps, bias1, bias2):
+    """One Adam step (Kingma & Ba 2015) on flat arrays, in place.
 
         g <- scale * g                       (global-norm clipping factor, 1 if none)
         m <- beta1 m + (1 - beta1) g
@@ -373,13 +373,11 @@ def _adam_kernel(ps, gs, ms, vs, scale, lr, beta1, beta2, eps, bias1, bias2):
         p <- p - lr * (m / bias1) / (sqrt(v / bias2) + eps)
              with bias1 = 1 - beta1^t, bias2 = 1 - beta2^t
     """
-    for k in range(len(ps)):
-        p, g, m, v = ps[k], gs[k], ms[k], vs[k]
-        for i in range(p.size):
-            gi = scale * g[i]
-            m[i] = beta1 * m[i] + (1.0 - beta1) * gi
-            v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi
-            p[i] -= lr * (m[i] / bias1) / (math.sqrt(v[i] / bias2) + eps)
+    for i in range(p.size):
+        gi = scale * g[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * gi
+        v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi
+        p[i] -= lr * (m[i] / bias1) / (math.sqrt(v[i] / bias2) + eps)
 
 
 # ---------------------------------------------------------------------------------------
@@ -553,20 +551,13 @@ def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, ep
                 scale: float = 1.0) -> None:
     """One Adam step (:func:`_adam_kernel`) on `p` and its moments `m`, `v`, in place.
 
-    `p`, `g`, `m`, `v` are arrays, or sequences of arrays (one per parameter, all of one
-    dtype: every parameter in one kernel call). `g`: the gradient; `scale`: the clipping
-    factor; `t`: the new step count (1 first).
+    `g`: the gradient; `scale`: the clipping factor; `t`: the new step count (1 first).
     """
-    many = isinstance(p, (list, tuple))
-    ps, gs, ms, vs = (tuple(a) if many else (a,) for a in (p, g, m, v))
-    dtype = ps[0].dtype
-    dt = dtype.type
+    dt = p.dtype.type
     bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
-    flat = [[np.ascontiguousarray(a) for a in arrays] for arrays in (ps, ms, vs)]  # themselves unless strided
-    _adam_kernel(*(tuple(a.reshape(-1) for a in arrays) for arrays in (flat[0], [_c(x, dtype) for x in gs],
-                                                                           flat[1], flat[2])),
+    flat = [np.ascontiguousarray(a) for a in (p, m, v)]  # the arrays themselves unless strided
+    _adam_kernel(flat[0].reshape(-1), _c(g, p.dtype).reshape(-1), flat[1].reshape(-1), flat[2].reshape(-1),
                  dt(scale), dt(lr), dt(beta1), dt(beta2), dt(eps), dt(bias1), dt(bias2))
-    for arrays, contiguous in zip((ps, ms, vs), flat):
-        for a, c in zip(arrays, contiguous):
-            if c is not a:
-                a[...] = c
+    for a, c in zip((p, m, v), flat):
+        if c is not a:
+            a[...] = c

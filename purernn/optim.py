@@ -74,10 +74,9 @@ class Adam:
         t = state.t + 1
         m = {k: a.copy() for k, a in state.m.items()}
         v = {k: a.copy() for k, a in state.v.items()}
-        if names:  # every parameter in one kernel call
-            kernels.adam_update([params[k] for k in names], [grads[k] for k in names], [m[k] for k in names],
-                                [v[k] for k in names], t=t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
-                                eps=self.eps, scale=scale)
+        for name in names:
+            kernels.adam_update(params[name], grads[name], m[name], v[name], t=t, lr=self.lr,
+                                beta1=self.beta1, beta2=self.beta2, eps=self.eps, scale=scale)
         return AdamState(t=t, m=m, v=v), norm
 
 

@@ -193,22 +193,6 @@ def test_adam_update_matches_reference(dtype):
         assert_close(got, ref, rel=rel)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_adam_update_of_all_parameters_at_once_equals_one_call_each(dtype):
-    rng = np.random.default_rng(5)
-    shapes = [(7, 3), (7, 7), (7,), (2, 7), (2,)]
-    hyper = dict(t=3, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, scale=0.8)
-    arrays = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(4)]  # p, g, m, v
-    arrays[3] = [np.abs(v) for v in arrays[3]]
-    one = [[a.copy() for a in group] for group in arrays]
-    for k in range(len(shapes)):
-        kernels.adam_update(one[0][k], one[1][k], one[2][k], one[3][k], **hyper)
-    kernels.adam_update(*arrays, **hyper)
-    for group_all, group_one in zip(arrays, one):
-        for a, b in zip(group_all, group_one):
-            assert np.array_equal(a, b)
-
-
 def test_adam_update_on_a_strided_array_updates_it():
     p = np.zeros((4, 6))[:, ::2]  # not contiguous
     m, v = np.zeros_like(p), np.zeros_like(p)
