@@ -93,17 +93,10 @@ def run_parallel(calls: list) -> None:
     that runs it: results are bitwise identical for any thread count and any load. BLAS
     runs single-threaded inside (:func:`serial_blas`).
     """
-    if len(calls) == 1:  # one block (a single trial, say): no pool to ask
-        kernel, args = calls[0]
-        previous = serial_blas()
-        try:
-            kernel(*args)
-        finally:
-            restore_blas(previous)
-        return
     import numba  # loaded by then: the kernels are Numba functions
 
-    n_threads = min(len(calls), numba.get_num_threads())
+    # one block (a single trial, say) runs here without asking for the pool's size
+    n_threads = 1 if len(calls) == 1 else min(len(calls), numba.get_num_threads())
     next_call = itertools.count().__next__  # atomic under the GIL
 
     def work():

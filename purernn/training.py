@@ -431,7 +431,7 @@ class _Loop:
             if k + 1 < cfg.total_steps:
                 self.draws.ahead(k + 1, state.net)  # drawn while this step's kernels run
             res = train_step(state.net, batch, self.optimizer, state.opt_state, noise=noise,
-                             rng=self.data.noise_rng(k) if noise is None else None,
+                             rng=self.data.noise_rng(k) if noise is None else None,  # x not an array yet
                              l2_weights=cfg.l2_weights, l2_rates=cfg.l2_rates, loss=cfg.loss)
         except ConvergenceError as err:
             state.wall_time = wall_before + time.perf_counter() - start
