@@ -119,7 +119,7 @@ def check_array(
         arr = np.ascontiguousarray(arr, dtype=dtype)
     else:
         arr = np.ascontiguousarray(arr)
-    if finite and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+    if finite and arr.dtype.kind in "fc" and not np.isfinite(arr).all():
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         fail(arg, "finite (no NaN or inf)", f"an array with {n_bad} non-finite entries")
     return arr

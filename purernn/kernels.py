@@ -1,4 +1,4 @@
-"""All of purernn's model math, compiled: activations, the Euler step, BPTT and Adam.
+"""The model's math, compiled: activations, the Euler step, the forward pass and BPTT.
 
 The model, for t = 1..T and a batch of trials::
 
@@ -24,15 +24,17 @@ gradients are sums over steps and trials::
 
 The same model in plain NumPy is :mod:`purernn.reference`, the oracle of the tests.
 
-Layout: activations next to their derivatives, the Euler step, the forward pass, BPTT,
-the gradient sums, Adam; then the dispatch, whose public wrappers (:func:`forward`,
-:func:`backward`, :func:`activation`, :func:`adam_update`) convert their arguments to
-C-contiguous arrays of the run's dtype, allocate the outputs and call a private
-``_kernel``. Kernels fill the outputs they are given and never validate, raise or draw
-random numbers. Arrays are time-major inside, ``(n_steps, n_trials, n_rec)``: a block
-of trials at one step is a contiguous ``(n_block, n_rec)`` array, and its recurrent
-product one BLAS call. The vectorizable ``exp`` and ``tanh`` and the decorator policy
-(``JIT_OPTIONS``) are in :mod:`purernn._fastmath`.
+Layout: activations next to their derivatives, the Euler step, the forward pass, BPTT
+with the gradient sums (each for a block of trials, then for a batch of one trial on 2-D
+arrays); then the dispatch, whose public wrappers (:func:`forward`, :func:`backward`)
+convert their arguments to C-contiguous arrays of the run's dtype,
+allocate the outputs and call a private ``_kernel``. Kernels fill the outputs they are
+given and never validate, raise or draw random numbers. Arrays are time-major inside,
+``(n_steps, n_trials, n_rec)``: a block of trials at one step is a contiguous ``(n_block,
+n_rec)`` array, and its recurrent product one BLAS call. Adam's kernel is in
+:mod:`purernn.optim`, sigma and sigma' over arrays for the analysis in
+:mod:`purernn.analysis._common`; the vectorizable ``exp`` and ``tanh`` and the decorator policy
+(``JIT_OPTIONS``) in :mod:`purernn._fastmath`.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from . import _fastmath as _fm, _threads
 from ._fastmath import JIT_OPTIONS, inline as _inline, jit as _jit
 
 __all__ = ["ACTIVATIONS", "JIT_OPTIONS", "trial_blocks", "work_buffers", "noise_scale", "forward",
-           "backward", "activation", "adam_update"]
+           "backward"]
 
 #: Registry of activation names -> integer code passed to the kernels.
 ACTIVATIONS = {"tanh": 1, "relu": 2, "softplus": 3, "sigmoid": 4, "linear": 5}
@@ -114,32 +116,6 @@ def _relu_grad(a):
     return 1.0 if a > 0.0 else 0.0
 
 
-@_jit
-def _activation_kernel(a, act, s, ds):
-    """s = sigma(a) and ds = sigma'(a), elementwise over flat float64 arrays (analysis)."""
-    n = a.size
-    if act == _TANH:
-        for i in range(n):
-            s[i] = _tanh(a[i])
-            ds[i] = _tanh_grad(s[i])
-    elif act == _RELU:
-        for i in range(n):
-            s[i] = _relu(a[i])
-            ds[i] = _relu_grad(a[i])
-    elif act == _SOFTPLUS:
-        for i in range(n):
-            s[i] = _softplus(a[i])
-            ds[i] = _softplus_grad(a[i])
-    elif act == _SIGMOID:
-        for i in range(n):
-            s[i] = _sigmoid(a[i])
-            ds[i] = _sigmoid_grad(s[i])
-    else:
-        for i in range(n):
-            s[i] = a[i]
-            ds[i] = 1.0
-
-
 # ---------------------------------------------------------------------------------------
 # The Euler step and the forward pass
 # ---------------------------------------------------------------------------------------
@@ -198,6 +174,10 @@ def _euler_update(a, h_prev, noise, alpha, leak, act, h, ds):
             ds[i] = 1.0
 
 
+#: :func:`_euler_update` inlined, for the single-trial kernel: called once per step on
+#: a row of 50 units, the call itself costs a single trial 15% of its forward pass.
+_euler_update_inline = _inline(_euler_update.py_func)
+
 #: Blocks of fewer trials than this compute their product of a step with loops: a BLAS
 #: call costs more than the loops' 2 n_block n_rec^2 FLOPs (one trial: 1.5 us vs 0.3 us).
 _LOOP_ROWS = 4
@@ -205,17 +185,30 @@ _LOOP_ROWS = 4
 
 @_inline
 def _rows_times(A, B, out):
-    """out = A @ B for A (m, k), B (k, n): one BLAS call, or loops for m < _LOOP_ROWS."""
+    """out = A @ B for A (m, k), B (k, n): one BLAS call, or loops for m < _LOOP_ROWS.
+
+    The loops add eight rows of B to a row of out per pass, so that out is loaded and
+    stored once per eight rows, not once per row: a single trial's forward pass at 50
+    units took 126 us with one row per pass and 70 us with eight (float32).
+    """
     m, k = A.shape
     if m >= _LOOP_ROWS:
         np.dot(A, B, out)
         return
+    n = B.shape[1]
+    k8 = k - k % 8
     for r in range(m):
-        for i in range(B.shape[1]):
+        for i in range(n):
             out[r, i] = 0.0
-        for j in range(k):
+        for j in range(0, k8, 8):
+            c0, c1, c2, c3 = A[r, j], A[r, j + 1], A[r, j + 2], A[r, j + 3]
+            c4, c5, c6, c7 = A[r, j + 4], A[r, j + 5], A[r, j + 6], A[r, j + 7]
+            for i in range(n):
+                out[r, i] += (c0 * B[j, i] + c1 * B[j + 1, i] + c2 * B[j + 2, i] + c3 * B[j + 3, i]
+                              + c4 * B[j + 4, i] + c5 * B[j + 5, i] + c6 * B[j + 6, i] + c7 * B[j + 7, i])
+        for j in range(k8, k):
             c = A[r, j]
-            for i in range(B.shape[1]):
+            for i in range(n):
                 out[r, i] += c * B[j, i]
 
 
@@ -263,6 +256,37 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
                 for i in range(n_rec):
                     acc += W_out[o, i] * H[tn, b0 + b, i]
                 Z[t, b0 + b, o] = acc
+
+
+@_jit
+def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, keep, H, DS, Z):
+    """:func:`_forward_block` for a batch of one trial, on 2-D arrays.
+
+    x (n_steps, n_in), noise (n_steps, n_rec), H (n_steps + 1, n_rec) or (2, n_rec), DS
+    (n_steps, n_rec) or (1, n_rec), Z (n_steps, n_out): the block kernel's arrays without
+    their trial axis. The same arithmetic in the same order; only the indexing differs,
+    and with it the time: a single trial spends a third of the block kernel's time on
+    its 3-D slices (a row of a 2-D array is a unit-stride vector the compiler can see).
+    """
+    n_steps, n_out = Z.shape
+    n_rec, n_in = H.shape[1], x.shape[1]
+    a = np.empty((1, n_rec), dtype=H.dtype)  # a_t
+    zero = np.zeros(n_rec, dtype=H.dtype)
+    for t in range(n_steps):
+        tp, tn, td = (t, t + 1, t) if keep else (t % 2, (t + 1) % 2, 0)  # h_{t-1}, h_t, sigma'
+        _rows_times(H[tp:tp + 1], W_rec_T, a)  # W_rec h_{t-1}
+        for i in range(n_rec):  # + b_rec + W_in x_t
+            a[0, i] += b_rec[i]
+        for j in range(n_in):
+            c = x[t, j]
+            for i in range(n_rec):
+                a[0, i] += c * W_in_T[j, i]
+        _euler_update_inline(a[0], H[tp], noise[t] if has_noise else zero, alpha, leak, act, H[tn], DS[td])
+        for o in range(n_out):  # z_t = W_out h_t + b_out
+            acc = b_out[o]
+            for i in range(n_rec):
+                acc += W_out[o, i] * H[tn, i]
+            Z[t, o] = acc
 
 
 # ---------------------------------------------------------------------------------------
@@ -358,26 +382,54 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, b0, b1, DS, gW_
             gW_in[i, j] = gW_in_T[j, i]
 
 
-# ---------------------------------------------------------------------------------------
-# Adam
-# ---------------------------------------------------------------------------------------
-
-
 @_jit
-def _adam_kernel(p, g, m, v, scale, lr, beta1, beta2, eps, bias1, bias2):
-    """One Adam step (Kingma & Ba 2015) on flat arrays, in place.
+def _bptt_trial(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, DS, gW_in, gW_rec, gb_rec, gW_out, gb_out):
+    """:func:`_bptt_block` for a batch of one trial, on 2-D arrays.
 
-        g <- scale * g                       (global-norm clipping factor, 1 if none)
-        m <- beta1 m + (1 - beta1) g
-        v <- beta2 v + (1 - beta2) g^2
-        p <- p - lr * (m / bias1) / (sqrt(v / bias2) + eps)
-             with bias1 = 1 - beta1^t, bias2 = 1 - beta2^t
+    dz (n_steps, n_out), x (n_steps, n_in), H (n_steps + 1, n_rec), DS (n_steps, n_rec):
+    the block kernel's arrays without their trial axis. The same recursion; the weight
+    gradient needs no staging: with one trial, d_t (in DS once the recursion has passed)
+    and h_{t-1} (in H) are already rows of two matrices, and ``dL/dW_rec = sum_t d_t
+    h_{t-1}^T = DS^T H[:-1]`` is one product with an inner dimension of n_steps.
     """
-    for i in range(p.size):
-        gi = scale * g[i]
-        m[i] = beta1 * m[i] + (1.0 - beta1) * gi
-        v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi
-        p[i] -= lr * (m[i] / bias1) / (math.sqrt(v[i] / bias2) + eps)
+    n_steps, n_rec = DS.shape
+    n_in, n_out = x.shape[1], dz.shape[1]
+    g = np.empty((1, n_rec), dtype=DS.dtype)  # g_t
+    back = np.empty((1, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1}
+    gW_in_T = np.zeros((n_in, n_rec), dtype=DS.dtype)  # rows contiguous along units
+    for i in range(n_rec):
+        gb_rec[i] = 0.0
+    for o in range(n_out):
+        gb_out[o] = 0.0
+        for i in range(n_rec):
+            gW_out[o, i] = 0.0
+    for t in range(n_steps - 1, -1, -1):
+        if t < n_steps - 1:  # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t
+            _rows_times(DS[t + 1:t + 2], W_rec, back)
+            for i in range(n_rec):
+                g[0, i] = leak * g[0, i] + back[0, i] + rate_scale * H[t + 1, i]
+        else:
+            for i in range(n_rec):
+                g[0, i] = rate_scale * H[t + 1, i]
+        for o in range(n_out):  # + W_out^T dL/dz_t, and the readout's gradients
+            c = dz[t, o]
+            gb_out[o] += c
+            for i in range(n_rec):
+                g[0, i] += c * W_out[o, i]
+            for i in range(n_rec):
+                gW_out[o, i] += c * H[t + 1, i]
+        for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t
+            DS[t, i] = alpha * DS[t, i] * g[0, i]
+        for i in range(n_rec):
+            gb_rec[i] += DS[t, i]
+        for j in range(n_in):
+            c = x[t, j]
+            for i in range(n_rec):
+                gW_in_T[j, i] += c * DS[t, i]
+    np.dot(DS.T, H[:n_steps], gW_rec)  # sum_t d_t h_{t-1}^T
+    for i in range(n_rec):
+        for j in range(n_in):
+            gW_in[i, j] = gW_in_T[j, i]
 
 
 # ---------------------------------------------------------------------------------------
@@ -472,9 +524,8 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
 
     Notes
     -----
-    Every matrix product of a step runs inside the kernels, with the BLAS that Numba
-    links (SciPy's): NumPy's own BLAS, a second OpenBLAS with its own thread pool, in
-    the hot path would compete with it for the cores (up to 2x slower).
+    Every matrix product runs inside the kernels, with the BLAS that Numba links (SciPy's):
+    NumPy's own, a second OpenBLAS with its own threads, would compete for the cores.
     """
     dtype = params["W_rec"].dtype
     x_tm = _c(x_tm, dtype)
@@ -493,8 +544,12 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
     args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
             _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
             1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation], keep)
-    blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
-    _threads.run_parallel([(_forward_block, args + (b0, b1, H, DS, Z)) for b0, b1 in blocks])
+    if n_trials == 1:  # one trial: the 2-D kernel, on views without the trial axis
+        trial = (args[0][:, 0], *args[1:6], noise[:, 0], *args[7:], H[:, 0], DS[:, 0], Z[:, 0])
+        _threads.run_parallel([(_forward_trial, trial)])
+    else:
+        blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
+        _threads.run_parallel([(_forward_block, args + (b0, b1, H, DS, Z)) for b0, b1 in blocks])
     return (H, DS, Z) if keep else (None, None, Z)
 
 
@@ -526,8 +581,13 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     n_trials, n_rec = DS.shape[1], DS.shape[2]
     args = (_c(dz, dtype), _c(params["W_out"], dtype), dtype.type(rate_scale), _c(W_rec, dtype),
             dtype.type(alpha), dtype.type(1.0 - alpha), _c(x_tm, dtype), H)
-    blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
+    if n_trials == 1:  # one trial: the 2-D kernel, on views without the trial axis, writing the sums
+        grads = {k: np.empty(np.shape(params[k]), dtype=dtype) for k in names}
+        trial = (args[0][:, 0], *args[1:6], args[6][:, 0], H[:, 0], DS[:, 0]) + tuple(grads.values())
+        _threads.run_parallel([(_bptt_trial, trial)])
+        return grads
+    blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
     parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
     _threads.run_parallel([(_bptt_block, args + (b0, b1, DS) + tuple(part[k] for part in parts))
                            for k, (b0, b1) in enumerate(blocks)])
@@ -538,26 +598,3 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
             grads[name] += part[k]
     return grads
 
-
-def activation(a, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """sigma(a) and sigma'(a) of the activation `name`, float64, for `a` of any shape."""
-    a = _c(a, np.float64)
-    s, ds = np.empty_like(a), np.empty_like(a)
-    _activation_kernel(a.reshape(-1), ACTIVATIONS[name], s.reshape(-1), ds.reshape(-1))
-    return s, ds
-
-
-def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, eps: float,
-                scale: float = 1.0) -> None:
-    """One Adam step (:func:`_adam_kernel`) on `p` and its moments `m`, `v`, in place.
-
-    `g`: the gradient; `scale`: the clipping factor; `t`: the new step count (1 first).
-    """
-    dt = p.dtype.type
-    bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
-    flat = [np.ascontiguousarray(a) for a in (p, m, v)]  # the arrays themselves unless strided
-    _adam_kernel(flat[0].reshape(-1), _c(g, p.dtype).reshape(-1), flat[1].reshape(-1), flat[2].reshape(-1),
-                 dt(scale), dt(lr), dt(beta1), dt(beta2), dt(eps), dt(bias1), dt(bias2))
-    for a, c in zip((p, m, v), flat):
-        if c is not a:
-            a[...] = c

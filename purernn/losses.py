@@ -28,7 +28,7 @@ def check_targets(net: Network, x: np.ndarray, y, mask):
         mask = np.ones(shape, dtype=net.dtype)
     else:
         mask = check_array("mask", mask, shape=shape, names=names, dtype=net.dtype)
-        if np.any(mask < 0):
+        if (mask < 0).any():
             fail("mask", "non-negative (it weights the squared error)", f"min {mask.min()}")
     return y, mask
 

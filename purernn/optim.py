@@ -1,7 +1,8 @@
-"""Adam with global-norm gradient clipping and constraint projection.
+"""Adam with global-norm gradient clipping, and its compiled step.
 
 The optimizer state is an explicit, immutable object (:class:`AdamState`) that can be
-saved as plain arrays (:meth:`AdamState.to_arrays`) and restored exactly.
+saved as plain arrays (:meth:`AdamState.to_arrays`) and restored exactly. The update of
+each parameter is one call of the Numba kernel :func:`_adam_kernel`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Mapping
 
 import numpy as np
 
-from . import kernels
+from ._fastmath import jit as _jit
 from ._validate import check_array, check_int, check_number, fail
 
-__all__ = ["Adam", "AdamState", "global_norm", "clip_scale"]
+__all__ = ["Adam", "AdamState", "global_norm", "clip_scale", "adam_update"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,9 +75,10 @@ class Adam:
         t = state.t + 1
         m = {k: a.copy() for k, a in state.m.items()}
         v = {k: a.copy() for k, a in state.v.items()}
-        for name in names:
-            kernels.adam_update(params[name], grads[name], m[name], v[name], t=t, lr=self.lr,
-                                beta1=self.beta1, beta2=self.beta2, eps=self.eps, scale=scale)
+        if names:
+            adam_update([params[k] for k in names], [grads[k] for k in names], [m[k] for k in names],
+                        [v[k] for k in names], t=t, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
+                        eps=self.eps, scale=scale)
         return AdamState(t=t, m=m, v=v), norm
 
 
@@ -85,7 +87,8 @@ def global_norm(grads: Mapping, names) -> float:
     total = 0.0
     for name in names:
         g = grads[name]
-        total += float(np.sum(np.square(g), dtype=np.float64))  # no BLAS call: see kernels.forward
+        # np.sum's own reduction without its Python wrapper (no BLAS call: see purernn.kernels.forward)
+        total += float(np.add.reduce(np.square(g), axis=None, dtype=np.float64))
     return math.sqrt(total)
 
 
@@ -129,3 +132,43 @@ class AdamState:
                     fail("arrays", f"an optimizer state with the key {key!r}", sorted(arrays))
                 store[k] = check_array(key, arrays[key], shape=np.shape(p), dtype=np.asarray(p).dtype).copy()
         return cls(t=t, m=m, v=v)
+
+
+@_jit
+def _adam_kernel(p, g, m, v, scale, lr, beta1, beta2, eps, bias1, bias2):
+    """One Adam step (Kingma & Ba 2015) on flat arrays, in place.
+
+        g <- scale * g                       (global-norm clipping factor, 1 if none)
+        m <- beta1 m + (1 - beta1) g
+        v <- beta2 v + (1 - beta2) g^2
+        p <- p - lr * (m / bias1) / (sqrt(v / bias2) + eps)
+             with bias1 = 1 - beta1^t, bias2 = 1 - beta2^t
+    """
+    for i in range(p.size):
+        gi = scale * g[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * gi
+        v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi
+        p[i] -= lr * (m[i] / bias1) / (math.sqrt(v[i] / bias2) + eps)
+
+
+def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, eps: float,
+                scale: float = 1.0) -> None:
+    """One Adam step (:func:`_adam_kernel`) on `p` and its moments `m`, `v`, in place.
+
+    `g`: the gradient; `scale`: the clipping factor; `t`: the new step count (1 first).
+    `p`, `g`, `m`, `v` may also be sequences of arrays of one dtype (one entry per
+    parameter): the kernel then runs once per parameter, with the scalars converted once.
+    """
+    many = isinstance(p, (list, tuple))
+    ps, gs, ms, vs = (a if many else (a,) for a in (p, g, m, v))
+    dtype = ps[0].dtype
+    dt = dtype.type
+    bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
+    scalars = (dt(scale), dt(lr), dt(beta1), dt(beta2), dt(eps), dt(bias1), dt(bias2))
+    for p, g, m, v in zip(ps, gs, ms, vs):
+        flat = [np.ascontiguousarray(a) for a in (p, m, v)]  # the arrays themselves unless strided
+        _adam_kernel(flat[0].reshape(-1), np.ascontiguousarray(g, dtype=dtype).reshape(-1), flat[1].reshape(-1),
+                     flat[2].reshape(-1), *scalars)
+        for a, c in zip((p, m, v), flat):
+            if c is not a:
+                a[...] = c

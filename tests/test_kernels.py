@@ -14,6 +14,7 @@ import pytest
 
 import purernn as pr
 from purernn import kernels, reference
+from purernn.analysis._common import _activation_kernel, activation
 
 from .conftest import make_data, make_net
 
@@ -44,7 +45,8 @@ def test_activation_matches_numpy(name):
     rng = np.random.default_rng(0)
     a = np.concatenate([rng.uniform(-40, 40, 20000), rng.normal(0, 1e-6, 1000),
                         [0.0, -0.0, 1e-300, -1e-300, 19.0, -19.0, 700.0, -700.0, 800.0, -800.0]])
-    s, ds = kernels.activation(a, name)
+    net = make_net(np.random.default_rng(1), activation=name)
+    s, ds = activation(net, a)
     f, df = reference.ACTIVATIONS[name]
     with np.errstate(over="ignore", invalid="ignore"):
         s_ref, ds_ref = f(a), df(a)
@@ -53,15 +55,15 @@ def test_activation_matches_numpy(name):
     np.testing.assert_allclose(s, s_ref, rtol=4e-15, atol=1e-300)
     # sigma' is formed from sigma (1 - s^2, s (1 - s)): a few ulp of 1 in absolute terms
     np.testing.assert_allclose(ds, ds_ref, rtol=1e-13, atol=2e-15)
-    # the wrapper keeps the shape and calls the kernel the analysis uses
-    s2, _ = kernels.activation(a[:12].reshape(3, 4), name)
+    # the wrapper keeps the shape
+    s2, _ = activation(net, a[:12].reshape(3, 4))
     assert s2.shape == (3, 4) and np.array_equal(s2.reshape(-1), s[:12])
 
 
 def test_tanh_float32_matches_numpy():
     a = np.random.default_rng(1).uniform(-10, 10, 5000).astype(np.float32)
     s, ds = np.empty_like(a), np.empty_like(a)
-    kernels._activation_kernel(a, kernels.ACTIVATIONS["tanh"], s, ds)
+    _activation_kernel(a, kernels.ACTIVATIONS["tanh"], s, ds)
     np.testing.assert_allclose(s, np.tanh(a.astype(np.float64)), rtol=1e-6, atol=1e-7)
 
 
@@ -136,6 +138,50 @@ def test_parallel_trial_blocks_match_reference(activation, alpha, rng):
     _compare_with_reference(net, x, y, mask, noise, h0)
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_one_trial_and_small_blocks_match_reference(activation, rng):
+    """19 units: the loop products' unrolled rows (two groups of 8) and their tail of 3.
+    One trial runs the 2-D kernels; three trials, blocks of 1 and 2 that the block
+    kernels multiply with the same loops."""
+    net = make_net(rng, n_rec=19, activation=activation, alpha=0.3, sigma_rec=0.2)
+    for n_trials in (1, 3):
+        x, y, mask = make_data(rng, n_trials, 2 * kernels._STAGE_STEPS + 5, net.n_in, net.n_out)
+        noise = rng.standard_normal((n_trials, x.shape[1], net.n_rec))
+        h0 = 0.5 * rng.standard_normal((n_trials, net.n_rec))
+        _compare_with_reference(net, x, y, mask, noise, h0)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
+    """The 2-D kernels of a single trial against the block kernels run on the same trial
+    as a block of one: the same states to the last bit, the same gradients up to the
+    order of the weight-gradient sum (one product instead of stages)."""
+    net = make_net(rng, n_rec=21, alpha=0.4, sigma_rec=0.3, dtype=dtype)
+    p, n_steps = net.params, 3 * kernels._STAGE_STEPS + 2
+    x = rng.standard_normal((n_steps, 1, net.n_in)).astype(dtype)
+    xi = rng.standard_normal((1, n_steps, net.n_rec))
+    h0 = 0.5 * rng.standard_normal((1, net.n_rec)).astype(dtype)
+    kw = dict(alpha=0.4, sigma_rec=0.3, activation="tanh")
+    H, DS, Z = (a.copy() for a in kernels.forward(p, x, h0, xi, **kw))
+    # the block kernel, called as kernels.forward calls it for a batch of several trials
+    t = np.dtype(dtype).type
+    noise = np.ascontiguousarray(np.transpose(xi, (1, 0, 2)), dtype=dtype) * t(kernels.noise_scale(0.4, 0.3))
+    H_b, DS_b, Z_b = np.empty_like(H), np.empty_like(DS), np.empty_like(Z)
+    H_b[0] = h0
+    kernels._forward_block(x, np.ascontiguousarray(p["W_in"].T), p["b_rec"], np.ascontiguousarray(p["W_rec"].T),
+                           p["W_out"], p["b_out"], noise, True, t(0.4), 1.0 - float(t(0.4)),
+                           kernels._ACT_TAGS["tanh"], True, 0, 1, H_b, DS_b, Z_b)
+    assert np.array_equal(H, H_b) and np.array_equal(DS, DS_b) and np.array_equal(Z, Z_b)
+    dz = rng.standard_normal(Z.shape).astype(dtype)
+    grads = kernels.backward(p, x, H, DS.copy(), dz, alpha=0.4, rate_scale=0.01)
+    names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
+    block = [np.empty_like(p[k]) for k in names]
+    kernels._bptt_block(dz, p["W_out"], t(0.01), p["W_rec"], t(0.4), t(1 - 0.4), x, H, 0, 1, DS.copy(), *block)
+    rel = 1e-13 if dtype == "float64" else 1e-5
+    for name, ref in zip(names, block):
+        assert_close(grads[name], ref, rel=rel, name=name)
+
+
 def test_trial_blocks_depend_only_on_sizes():
     assert kernels.trial_blocks(1, 50) == 1
     assert kernels.trial_blocks(31, 50) == 2  # fewer than two blocks' worth: cut in two
@@ -185,7 +231,7 @@ def test_adam_update_matches_reference(dtype):
     hyper_ref = {k: float(dtype(v)) for k, v in hyper.items()}
     for t in range(1, 6):
         g = rng.standard_normal((6, 5))
-        kernels.adam_update(p, g, m, v, t=t, scale=0.5, **hyper)
+        pr.optim.adam_update(p, g, m, v, t=t, scale=0.5, **hyper)
         p_ref, m_ref, v_ref = reference.adam_step(p_ref, 0.5 * g, m_ref, v_ref, t, **hyper_ref)
     assert p.dtype == dtype
     rel = REL if dtype == np.float64 else 1e-5
@@ -196,7 +242,7 @@ def test_adam_update_matches_reference(dtype):
 def test_adam_update_on_a_strided_array_updates_it():
     p = np.zeros((4, 6))[:, ::2]  # not contiguous
     m, v = np.zeros_like(p), np.zeros_like(p)
-    kernels.adam_update(p, np.ones((4, 3)), m, v, t=1, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+    pr.optim.adam_update(p, np.ones((4, 3)), m, v, t=1, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
     np.testing.assert_allclose(p, -0.1, rtol=1e-7)
 
 

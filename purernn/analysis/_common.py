@@ -1,8 +1,9 @@
 """Helpers shared by the analysis modules: argument checks and the activation.
 
-Private to :mod:`purernn.analysis`. The activation goes through the same compiled
-``_activation_kernel`` that the forward pass uses, so a fixed point found here is a fixed
-point of the map that :func:`purernn.simulate` actually iterates (to the last ulp).
+Private to :mod:`purernn.analysis`. The activation is computed by the same compiled
+functions that the forward pass inlines (``purernn.kernels._tanh`` and the others), so a
+fixed point found here is a fixed point of the map that :func:`purernn.simulate` actually
+iterates in float64 (to the last ulp).
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from .._fastmath import jit as _jit
 from .._files import to_jsonable
+from ..kernels import (_RELU, _SIGMOID, _SOFTPLUS, _TANH, _relu, _relu_grad, _sigmoid, _sigmoid_grad,
+                       _softplus, _softplus_grad, _tanh, _tanh_grad)
 from .._validate import check_array, fail
 from ..model import Network
 
@@ -56,13 +60,39 @@ def check_const_input(net: Network, x, arg: str = "x") -> np.ndarray:
                        hint="x is one constant input vector, not a time series.")
 
 
+@_jit
+def _activation_kernel(a, act, s, ds):
+    """s = sigma(a) and ds = sigma'(a), elementwise over flat float64 arrays (analysis)."""
+    n = a.size
+    if act == _TANH:
+        for i in range(n):
+            s[i] = _tanh(a[i])
+            ds[i] = _tanh_grad(s[i])
+    elif act == _RELU:
+        for i in range(n):
+            s[i] = _relu(a[i])
+            ds[i] = _relu_grad(a[i])
+    elif act == _SOFTPLUS:
+        for i in range(n):
+            s[i] = _softplus(a[i])
+            ds[i] = _softplus_grad(a[i])
+    elif act == _SIGMOID:
+        for i in range(n):
+            s[i] = _sigmoid(a[i])
+            ds[i] = _sigmoid_grad(s[i])
+    else:
+        for i in range(n):
+            s[i] = a[i]
+            ds[i] = 1.0
+
+
 def activation(net: Network, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """sigma(a) and sigma'(a) of the net's activation, for float64 `a` of any shape."""
     a = np.ascontiguousarray(a, dtype=np.float64)
     flat = a.reshape(-1)
     s = np.empty_like(flat)
     ds = np.empty_like(flat)
-    kernels._activation_kernel(flat, kernels.ACTIVATIONS[net.config.activation], s, ds)
+    _activation_kernel(flat, kernels.ACTIVATIONS[net.config.activation], s, ds)
     return s.reshape(a.shape), ds.reshape(a.shape)
 
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import kernels
 from .._validate import as_generator, check_array, check_int, check_number, fail
 from ..errors import ConvergenceError
 from ..simulation import simulate
-from ._common import check_net
+from ._common import activation, check_net
 
 __all__ = ["LyapunovSpectrum", "lyapunov_spectrum", "largest_lyapunov_exponent", "kaplan_yorke_dimension"]
 
@@ -318,7 +317,7 @@ def lyapunov_spectrum(net, x=None, *, n_exponents: int | None = None, n_steps: i
     since_qr = 0
     for prev, xc, _ in _trajectory(net, xs, h0, gen):
         A = prev @ W.T + xc @ W_in.T + b  # (n_chunk, n_rec): a_t
-        _, DS = kernels.activation(A, net.config.activation)
+        _, DS = activation(net, A)
         for ds in DS:
             # Q <- J_t Q = (1 - alpha) Q + alpha diag(ds) W Q
             np.matmul(W, Q, out=M)
