@@ -12,6 +12,11 @@ inside the kernels, and so is the elementwise Euler update (tanh and its derivat
 Their sum over two threads is the shortest step these parts allow, and the fraction of
 the measured BLAS peak that it implies bounds what the kernels can reach; the summary
 prints both next to the step's own time.
+
+A single trial (50, 400, 1) runs the 2-D kernels on one thread; its parts are the
+product of a step with one row, ``(1, 50) x (50, 50)``, written as loops (a BLAS call
+costs more), once per step forward and once in BPTT, the one (50, 400) x (400, 50)
+product of the weight gradient, and the Euler update of 50 units per step.
 """
 
 import time
@@ -38,6 +43,13 @@ def _products(a, w, out, n):
 def _products_tn(a, b, out, n):
     for _ in range(n):
         np.dot(a.T, b, out)
+
+
+@numba.njit(nogil=True)
+def _row_products(h, w_t, out, n):
+    """The loops of the forward pass's product of a step with one row (kernels._rows_times)."""
+    for _ in range(n):
+        kernels._rows_times(h, w_t, out)
 
 
 @numba.njit(nogil=True)
@@ -130,3 +142,49 @@ def test_parts_of_a_step(benchmark, dtype, size):
                  f"= {flops / bound / 1e6 / peak:.0%} of the measured peak ({peak:.1f} GFLOP/s)"
                  + (f"; the full step took {step_rows[0]['ms']:.2f} ms" if step_rows else ""))
     assert t_step > 0 and t_stage > 0 and t_euler > 0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_parts_of_a_single_trial_step(benchmark, dtype):
+    """(50, 400, 1): the 2-D kernels alone, their products alone, the Euler update alone,
+    and what the step spends outside the kernels (validation, the loss, Adam, Python)."""
+    import purernn as pr
+
+    rng = np.random.default_rng(0)
+    n_rec, n_steps = 50, 400
+    net = pr.Network.create(3, n_rec, 2, init="orthogonal", gain=0.95, dtype=dtype, seed=0)
+    p, dt = net.params, np.dtype(dtype).type
+    x = rng.standard_normal((n_steps, 3)).astype(dtype)
+    H = np.zeros((n_steps + 1, n_rec), dtype=dtype)
+    DS = np.empty((n_steps, n_rec), dtype=dtype)
+    Z = np.empty((n_steps, 2), dtype=dtype)
+    fwd = (x, np.ascontiguousarray(p["W_in"].T), p["b_rec"], np.ascontiguousarray(p["W_rec"].T), p["W_out"],
+           p["b_out"], np.zeros((1, 1), dtype=dtype), False, dt(0.2), 1.0 - float(dt(0.2)),
+           kernels._ACT_TAGS["tanh"], True, H, DS, Z)
+    grads = [np.empty(np.shape(p[k]), dtype=dtype) for k in ("W_in", "W_rec", "b_rec", "W_out", "b_out")]
+    row, out = H[:1].copy(), np.empty((1, n_rec), dtype=dtype)
+    flat, h, ds = rng.standard_normal(n_rec).astype(dtype), np.empty(n_rec, dtype=dtype), np.empty(n_rec, dtype=dtype)
+    previous = _threads.serial_blas()
+    try:
+        t_forward = _best_ms(lambda: kernels._forward_trial(*fwd), rounds=50)
+        bwd = ((0.01 * Z).astype(dtype), p["W_out"], dt(0.0), p["W_rec"], dt(0.2), dt(0.8), x, H)
+        t_bptt = _best_ms(lambda: kernels._bptt_trial(*bwd, DS.copy(), *grads), rounds=50)
+        t_rows = _best_ms(lambda: _row_products(row, fwd[3], out, n_steps), rounds=50)
+        t_gemm = _best_ms(lambda: _products_tn(DS, H[:n_steps], grads[1], 1), rounds=50)
+        t_euler = benchmark.pedantic(lambda: _best_ms(lambda: _euler_updates(
+            flat, flat, flat, dt(0.2), kernels._ACT_TAGS["tanh"], h, ds, n_steps), rounds=50), rounds=1, iterations=1)
+    finally:
+        _threads.restore_blas(previous)
+    step_rows = [r for r in RESULTS if r["variant"] == "purernn" and r["dtype"] == dtype
+                 and (r["n_rec"], r["n_steps"], r["n_trials"]) == (n_rec, n_steps, 1)]
+    floor = 2 * t_rows + t_gemm + t_euler
+    NOTES.append(f"single trial (50, 400, 1), {dtype}, one thread: forward kernel {t_forward * 1e3:.0f} us, BPTT "
+                 f"kernel {t_bptt * 1e3:.0f} us; their parts alone: the one-row products {t_rows * 1e3:.0f} us "
+                 f"per pass ({2 * n_rec**2 * n_steps / t_rows / 1e6:.1f} GFLOP/s) x2 passes, the weight-gradient "
+                 f"product {t_gemm * 1e3:.0f} us, the Euler update {t_euler * 1e3:.0f} us: {floor * 1e3:.0f} us")
+    if step_rows:
+        step_us = step_rows[0]["ms"] * 1e3
+        NOTES.append(f"  the full train_step took {step_us:.0f} us: {(t_forward + t_bptt) * 1e3:.0f} us in the "
+                     f"kernels, {step_us - (t_forward + t_bptt) * 1e3:.0f} us outside them (the batch's checks, the "
+                     f"loss and its derivative, the gradient norm, Adam, Python)")
+    assert 0 < floor < t_forward + t_bptt

@@ -1,0 +1,104 @@
+"""This commit's training step against an older commit's, in alternating processes.
+
+    python bench/ab_commits.py 3b32d89                      # (50, 400, 1), both dtypes
+    python bench/ab_commits.py 3b32d89 --size 50,400,64 --dtype float64 --rounds 6
+
+A speed-up claimed against an earlier version is only meaningful when both are timed
+under the same conditions, and on a shared machine the conditions move by tens of percent
+within minutes. So the older commit is checked out (``git worktree``) beside this one,
+and each round runs one process per commit, one after the other, each timing the median
+of ``--steps`` calls of ``purernn.train_step`` on the same network and batch (wall time,
+compile time excluded). The rounds alternate which commit goes first; the table gives
+the median over rounds of each commit's median and of the per-round ratio, and the load
+before and after. With ``--busy`` a process spinning on one core runs throughout (the
+conditions of a machine shared with one other job).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# run inside each process: import purernn from the given tree and time train_step
+_CHILD = r"""
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import purernn as pr
+from purernn.tasks import Batch
+dtype, (n_rec, n_steps, n_trials), reps = sys.argv[2], map(int, sys.argv[3].split(",")), int(sys.argv[4])
+rng = np.random.default_rng(0)
+net = pr.Network.create(3, n_rec, 2, init="orthogonal", gain=0.95, dtype=dtype, seed=0)
+x, y = rng.standard_normal((n_trials, n_steps, 3)), rng.standard_normal((n_trials, n_steps, 2))
+batch = Batch(x, y, (rng.random((n_trials, n_steps, 2)) < 0.5).astype(float))
+opt = pr.Adam(lr=1e-3)
+state = opt.init(net.params)
+for _ in range(10):  # compiles (or loads) the kernels, warms the buffers
+    result = pr.train_step(net, batch, opt, state)
+times = []
+for _ in range(reps):
+    t0 = time.perf_counter()
+    result = pr.train_step(net, batch, opt, state)
+    times.append(time.perf_counter() - t0)
+assert pr.__file__.startswith(sys.argv[1]), pr.__file__
+print(np.median(times) * 1e3, result.loss)
+"""
+
+
+def _time(tree: Path, dtype: str, size: str, steps: int) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(tree), dtype, size, str(steps)], check=True,
+                         capture_output=True, text=True, cwd=tempfile.gettempdir()).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("base", help="the older commit (any git revision)")
+    parser.add_argument("--size", default="50,400,1", help="n_rec,n_steps,n_trials (default 50,400,1)")
+    parser.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=300, help="timed steps per process (default 300)")
+    parser.add_argument("--busy", action="store_true", help="keep one core busy with a spinning process")
+    args = parser.parse_args(argv)
+    dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
+    here = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        base_tree = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(base_tree), args.base], cwd=ROOT, check=True,
+                       capture_output=True)
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
+        try:
+            load0 = os.getloadavg()[0]
+            for dtype in dtypes:
+                rows = []
+                for r in range(args.rounds):
+                    order = [("base", base_tree), ("this", ROOT)][:: 1 if r % 2 == 0 else -1]
+                    got = {name: _time(tree, dtype, args.size, args.steps) for name, tree in order}
+                    rows.append((got["base"][0], got["this"][0]))
+                    print(f"  round {r + 1}: {args.base} {got['base'][0]:.3f} ms, {here} {got['this'][0]:.3f} ms "
+                          f"(losses {got['base'][1]:.7g} / {got['this'][1]:.7g})", flush=True)
+                base_ms, this_ms = np.array(rows).T
+                print(f"({args.size}) {dtype}: {args.base} {np.median(base_ms):.3f} ms, {here} {np.median(this_ms):.3f} "
+                      f"ms per step (medians over {args.rounds} rounds); {here}/{args.base} = "
+                      f"{np.median(this_ms / base_ms):.2f} (per-round ratios {np.min(this_ms / base_ms):.2f}-"
+                      f"{np.max(this_ms / base_ms):.2f})", flush=True)
+            print(f"load average {load0:.2f} before, {os.getloadavg()[0]:.2f} after"
+                  + ("; one core kept busy throughout" if busy else ""))
+        finally:
+            if busy is not None:
+                busy.kill()
+            subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, check=False,
+                           capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
