@@ -186,6 +186,8 @@ def test_parts_of_a_single_trial_step(benchmark, dtype):
                            (rng.random((1, n_steps, 2)) < 0.5).astype(float))
     opt = pr.Adam(lr=1e-3)
     state = opt.init(net.params)
+    params, names = net.variables, net.config.trainable
+    grads_of_step = pr.loss_and_grad(net, batch.x, batch.y, batch.mask)[1]
     parts = {
         "forward": lambda: kernels._forward_trial(*fwd),
         "bptt": lambda: kernels._bptt_trial(*bwd, DS.copy(), *grads),
@@ -193,21 +195,25 @@ def test_parts_of_a_single_trial_step(benchmark, dtype):
         "gemm": lambda: _products_tn(DS, H[:n_steps], grads[1], 1),
         "euler": lambda: _euler_updates(flat, flat, flat, dt(0.2), kernels._ACT_TAGS["tanh"], h, ds, n_steps),
         "train_step": lambda: pr.train_step(net, batch, opt, state),
+        "loss_and_grad": lambda: pr.loss_and_grad(net, batch.x, batch.y, batch.mask),
+        "update": lambda: opt.update({k: v.copy() for k, v in params.items()}, grads_of_step, state, names),
     }
     previous = _threads.serial_blas()
     try:  # the parts in turn: each part's shortest call, all under the same conditions
         best = benchmark.pedantic(lambda: _best_of_rounds(parts, 5), rounds=1, iterations=1)
     finally:
         _threads.restore_blas(previous)
-    t_forward, t_bptt, t_rows, t_gemm, t_euler, t_train_step = (
-        best[k] for k in ("forward", "bptt", "rows", "gemm", "euler", "train_step"))
+    t_forward, t_bptt, t_rows, t_gemm, t_euler, t_train_step, t_loss, t_update = (
+        best[k] for k in ("forward", "bptt", "rows", "gemm", "euler", "train_step", "loss_and_grad", "update"))
     floor = 2 * t_rows + t_gemm + t_euler
     NOTES.append(f"single trial (50, 400, 1), {dtype}, one thread: forward kernel {t_forward * 1e3:.0f} us, BPTT "
                  f"kernel {t_bptt * 1e3:.0f} us; their parts alone: the one-row products {t_rows * 1e3:.0f} us "
                  f"per pass ({2 * n_rec**2 * n_steps / t_rows / 1e6:.1f} GFLOP/s) x2 passes, the weight-gradient "
                  f"product {t_gemm * 1e3:.0f} us, the Euler update {t_euler * 1e3:.0f} us: {floor * 1e3:.0f} us")
     NOTES.append(f"  the full train_step took {t_train_step * 1e3:.0f} us: {(t_forward + t_bptt) * 1e3:.0f} us in the "
-                 f"kernels, {(t_train_step - t_forward - t_bptt) * 1e3:.0f} us outside them (the batch's checks, "
-                 f"the loss and its derivative, the gradient norm, Adam, Python); all times here are the "
-                 f"shortest call in this thread's CPU time, of 5 rounds of 20 calls of each in turn")
+                 f"kernels, {(t_train_step - t_forward - t_bptt) * 1e3:.0f} us outside them: loss_and_grad "
+                 f"{t_loss * 1e3:.0f} us (the kernels, their wrappers, the batch's checks, the loss), Adam with the "
+                 f"gradient norm {t_update * 1e3:.0f} us, the rest of train_step "
+                 f"{(t_train_step - t_loss - t_update) * 1e3:.0f} us; all times here are the shortest call in this "
+                 f"thread's CPU time, of 5 rounds of 20 calls of each in turn")
     assert 0 < floor < t_forward + t_bptt < t_train_step
