@@ -4,8 +4,10 @@ The loop draws step k+1's batch and noise on a second thread while step k's kern
 (`purernn.training._Prefetch`). The gain depends on how long a task takes to draw its
 batch compared with a step: the twenty rules of ``yang2019`` (64 units, batch 64, dt 40
 ms) draw their batch in about as long as the step takes, the seed's flip-flop in a small
-fraction of it. Each case trains the same steps twice, drawing ahead and not, checks that
-both give the same network, and prints the ratio of the two times below the step table.
+fraction of it. The loop times its first batches and steps and draws ahead only where a
+draw takes at least ``training.WORTH_AHEAD`` of a step; here each case trains the same
+steps twice, forced to draw ahead after that probe and never to, checks that both give
+the same network, and prints the ratio of the two times below the step table.
 
     pytest bench/test_loop.py
 """
@@ -30,16 +32,15 @@ _TIMES = {}
 
 
 def _train(task, net, ahead: bool):
+    """Train drawing ahead after the probe (whatever the draw costs), or never."""
     cfg = pr.TrainConfig(n_steps=N_STEPS, batch_size=64, n_valid=64, eval_every=N_STEPS, seed=0,
                          stop_at_criterion=False, loss="mse")
-    if ahead:
-        return pr.train(net, task, cfg, progress=False)
-    original = training._Prefetch.ahead
-    training._Prefetch.ahead = lambda self, k, net: None  # every batch drawn when its step starts
+    original = training.WORTH_AHEAD
+    training.WORTH_AHEAD = 0.0 if ahead else np.inf
     try:
         return pr.train(net, task, cfg, progress=False)
     finally:
-        training._Prefetch.ahead = original
+        training.WORTH_AHEAD = original
 
 
 @pytest.mark.parametrize("ahead", [True, False], ids=["ahead", "in-step"])

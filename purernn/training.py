@@ -170,6 +170,15 @@ class _Data:
         return loss, float(np.mean(correct)), by_condition
 
 
+#: Draw ahead only if a batch takes at least this fraction of a step to draw. A quick draw
+#: has little to hide and its thread competes with the kernels' threads: the seed's
+#: flip-flop (draw 2.4 ms, step 31 ms) trained x0.87-1.13 as fast drawing ahead in four
+#: runs, yang2019 at 64 units (draw 14 ms, step 10 ms) x1.17-1.30.
+WORTH_AHEAD = 0.25
+#: Steps whose batches are drawn in the step and timed before the loop decides.
+PROBE_STEPS = 3
+
+
 class _Prefetch:
     """Draws the next step's batch and noise on a second thread while this step runs.
 
@@ -178,13 +187,17 @@ class _Prefetch:
     costs as much as the step. Only one draw runs at a time and always in step order, and
     :meth:`wait` ends it before anything else (validation, callbacks, checkpoints) runs, so
     the task is never called from two threads at once and the draws are those of a loop
-    without it: results are bitwise the same.
+    without it: results are bitwise the same. The first :data:`PROBE_STEPS` batches are
+    drawn in their steps and timed; the loop draws ahead from then on only if a draw
+    takes at least :data:`WORTH_AHEAD` of a step (:meth:`record_step` gives the steps).
     """
 
     def __init__(self, data: _Data):
         self.data = data
         self._pool = None
         self._next = None  # (k, future)
+        self._draw_s, self._step_s = [], []  # the probe's timings
+        self.drawing_ahead = None  # decided after the probe
 
     def take(self, k: int, net: Network):
         """The batch and noise of step `k`, drawn ahead if :meth:`ahead` asked for it."""
@@ -192,10 +205,23 @@ class _Prefetch:
             future, self._next = self._next[1], None
             return future.result()
         self.wait()
-        return self.data.draw(k, net)
+        t0 = time.perf_counter()
+        drawn = self.data.draw(k, net)
+        if self.drawing_ahead is None:
+            self._draw_s.append(time.perf_counter() - t0)
+        return drawn
+
+    def record_step(self, seconds: float) -> None:
+        """The time of a step's `train_step`, for the decision to draw ahead."""
+        if self.drawing_ahead is None:
+            self._step_s.append(seconds)
+            if len(self._step_s) >= PROBE_STEPS:
+                self.drawing_ahead = min(self._draw_s) >= WORTH_AHEAD * min(self._step_s)
 
     def ahead(self, k: int, net: Network) -> None:
-        """Start drawing step `k` on the second thread."""
+        """Start drawing step `k` on the second thread (once the probe has found it worth it)."""
+        if not self.drawing_ahead:
+            return
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -430,9 +456,11 @@ class _Loop:
             batch, noise = self.draws.take(k, state.net)
             if k + 1 < cfg.total_steps:
                 self.draws.ahead(k + 1, state.net)  # drawn while this step's kernels run
+            t0 = time.perf_counter()
             res = train_step(state.net, batch, self.optimizer, state.opt_state, noise=noise,
                              rng=self.data.noise_rng(k) if noise is None else None,  # x not an array yet
                              l2_weights=cfg.l2_weights, l2_rates=cfg.l2_rates, loss=cfg.loss)
+            self.draws.record_step(time.perf_counter() - t0)
         except ConvergenceError as err:
             state.wall_time = wall_before + time.perf_counter() - start
             raise self.diverged(err) from err

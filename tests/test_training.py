@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import purernn as pr
+from purernn import training
 from purernn.tasks import TASKS
 from purernn.config import STREAMS, TrainConfig, stream_rng, stream_seed
 from purernn.evaluation import wilson_interval
@@ -212,9 +213,10 @@ class _WatchedTask:
             self._lock.release()
 
 
-def test_loop_equals_train_step_on_the_streams_and_draws_one_batch_at_a_time():
+def test_loop_equals_train_step_on_the_streams_and_draws_one_batch_at_a_time(monkeypatch):
     """The loop draws step k+1's batch and noise on a second thread while step k runs:
     the result is bitwise that of calling train_step with the streams' draws in order."""
+    monkeypatch.setattr(training, "WORTH_AHEAD", 0.0)  # draw ahead after the probe, however quick
     task = tiny_task("xor")
     cfg = tiny_config(n_steps=12, eval_every=4, seed=3)
     net0 = tiny_net(task, sigma_rec=0.05)
@@ -232,13 +234,31 @@ def test_loop_equals_train_step_on_the_streams_and_draws_one_batch_at_a_time():
         assert np.array_equal(value, r.net.variables[name]), name
 
 
-def test_a_failing_draw_is_raised_at_its_step():
+def test_the_loop_draws_ahead_only_where_a_draw_costs_a_fair_part_of_a_step():
+    task = tiny_task("xor")
+    net = tiny_net(task)
+    for step_s, expected in ((10.0, False), (1e-9, True)):  # a draw takes microseconds to ms
+        draws = training._Prefetch(training._Data(task, tiny_config(), net))
+        for k in range(training.PROBE_STEPS):
+            draws.ahead(k + 1, net)  # not yet: the probe draws in the step
+            assert draws._next is None and draws.drawing_ahead is None
+            draws.take(k, net)
+            draws.record_step(step_s)
+        assert draws.drawing_ahead is expected
+        draws.ahead(training.PROBE_STEPS, net)
+        assert (draws._next is not None) is expected
+        draws.close()
+
+
+def test_a_failing_draw_is_raised_at_its_step(monkeypatch):
+    monkeypatch.setattr(training, "WORTH_AHEAD", 0.0)
     task = _WatchedTask(tiny_task("xor"), fail_at=6)  # the validation set is draw 1
     steps = []
     with pytest.raises(RuntimeError, match="draw 6 failed"):
         pr.train(tiny_net(task), task, tiny_config(n_steps=20), progress=False,
                  callbacks=[lambda e: steps.append(e.step)])
-    # draw 6 is the batch of step 5: drawn ahead during step 4, which still completes
+    # draw 6 is the batch of step 5: drawn ahead during step 4 (the probe drew those of
+    # steps 0-2 in their steps), which still completes
     assert steps == [1, 2, 3, 4]
 
 
