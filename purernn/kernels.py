@@ -265,8 +265,8 @@ def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
     x (n_steps, n_in), noise (n_steps, n_rec), H (n_steps + 1, n_rec) or (2, n_rec), DS
     (n_steps, n_rec) or (1, n_rec), Z (n_steps, n_out): the block kernel's arrays without
     their trial axis. The same arithmetic in the same order; only the indexing differs,
-    and with it the time: a single trial spends a third of the block kernel's time on
-    its 3-D slices (a row of a 2-D array is a unit-stride vector the compiler can see).
+    and with it the time: 400 steps of one trial at 50 units took the block kernel about
+    140 us and this one about 95 us (float32).
     """
     n_steps, n_out = Z.shape
     n_rec, n_in = H.shape[1], x.shape[1]
