@@ -104,13 +104,7 @@ def _best_of_rounds(parts: dict, rounds: int, calls: int = 20) -> dict:
 
 def _best_ms(fn, rounds=5):
     """The shortest of `rounds` calls, in this thread's CPU time (load-independent)."""
-    fn()  # compiles
-    best = np.inf
-    for _ in range(rounds):
-        t0 = time.thread_time()
-        fn()
-        best = min(best, time.thread_time() - t0)
-    return best * 1e3
+    return _best_of_rounds({"fn": fn}, rounds, calls=1)["fn"]
 
 
 @pytest.mark.parametrize("size", list(SIZES), ids=lambda s: "-".join(map(str, s)))

@@ -166,9 +166,6 @@ def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, ep
     bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
     scalars = (dt(scale), dt(lr), dt(beta1), dt(beta2), dt(eps), dt(bias1), dt(bias2))
     for p, g, m, v in zip(ps, gs, ms, vs):
-        if g.dtype == dtype and all(a.flags.c_contiguous for a in (p, g, m, v)):  # the training step's arrays
-            _adam_kernel(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), *scalars)
-            continue
         flat = [np.ascontiguousarray(a) for a in (p, m, v)]  # the arrays themselves unless strided
         _adam_kernel(flat[0].reshape(-1), np.ascontiguousarray(g, dtype=dtype).reshape(-1), flat[1].reshape(-1),
                      flat[2].reshape(-1), *scalars)
