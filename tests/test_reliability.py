@@ -438,9 +438,11 @@ def test_cli_full_disk_read_only_directory_and_ctrl_c_are_one_line(tmp_path, cap
 
 @pytest.mark.slow
 def test_ctrl_c_while_purernn_starts_prints_no_traceback(tmp_path):
+    # a task that trains for a minute, so that the signal comes before the end on a fast
+    # machine too; a directory per delay, so that no attempt meets the run of the one before
     for delay in (0.3, 1.0, 2.0):
-        proc = subprocess.Popen([sys.executable, "-m", "purernn", "train", "xor", "--out", str(tmp_path / "r"),
-                                 "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        proc = subprocess.Popen([sys.executable, "-m", "purernn", "train", "sine_generator", "--out",
+                                 str(tmp_path / f"r{delay}"), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(delay)
