@@ -103,9 +103,9 @@ def main(argv=None) -> int:
             f"({os.cpu_count()} cores, {platform.machine()}), Python {platform.python_version()}, "
             f"numpy {np.__version__}, numba {numba.__version__}; 1-minute load average {load0:.1f} at "
             f"the start and {os.getloadavg()[0]:.1f} at the end (the script's own two threads count "
-            "in it; other jobs on the machine make the wall times higher). The steps are the same on every run on this machine; another "
-            "processor (another SIMD width or BLAS kernel) rounds the sums differently and may "
-            "stop a run at another evaluation.")
+            "in it; other jobs on the machine make the wall times higher). The steps are the same "
+            "on every run on this machine; another processor (another SIMD width or BLAS kernel) "
+            "rounds the sums differently and may stop a run at another evaluation.")
     table = "\n".join(header + lines + ["", note])
     print("\n" + table)
     if args.readme:

@@ -442,8 +442,8 @@ def test_ctrl_c_while_purernn_starts_prints_no_traceback(tmp_path):
     # machine too; a directory per delay, so that no attempt meets the run of the one before
     for delay in (0.3, 1.0, 2.0):
         proc = subprocess.Popen([sys.executable, "-m", "purernn", "train", "sine_generator", "--out",
-                                 str(tmp_path / f"r{delay}"), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True,
+                                 str(tmp_path / f"r{delay}"), "--quiet"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)
