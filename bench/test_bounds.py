@@ -1,17 +1,22 @@
-"""What bounds a training step on this machine: its parts, timed alone on one thread.
+"""What bounds a training step on this machine: its parts, timed alone.
 
     pytest bench/test_bounds.py
 
 A training step at (n_rec, n_steps, n_trials) = (50, 400, 64), the seed's size, does, per
-block of 16 trials and step, one (16, 50) x (50, 50) product forward and one in BPTT, and
-every 16 steps one (50, 256) x (256, 50) product for the weight gradient: 3 x 2 n_trials
+block of 32 trials and step, one (32, 50) x (50, 50) product forward and one in BPTT, and
+every 16 steps one (50, 512) x (512, 50) product for the weight gradient: 3 x 2 n_trials
 n_rec^2 n_steps FLOPs in all, the FLOPs counted by bench/test_step.py. At (1000, 100, 64)
-the blocks hold 32 trials: (32, 1000) x (1000, 1000) per step and pass, (1000, 512) x (512,
-1000) every 16 steps. Each product is timed here alone, as BLAS runs it on one thread
-inside the kernels, and so is the elementwise Euler update (tanh and its derivative).
-Their sum over two threads is the shortest step these parts allow, and the fraction of
-the measured BLAS peak that it implies bounds what the kernels can reach; the summary
-prints both next to the step's own time.
+the products are (32, 1000) x (1000, 1000) per step and pass, (1000, 512) x (512, 1000)
+every 16 steps. Each product is timed here alone, as BLAS runs it on one thread inside
+the kernels, and so are the two elementwise passes that no implementation of the model
+can leave out: the Euler update forward (tanh and its derivative) and the recursion of
+BPTT (``g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t``, ``d_t = alpha sigma'(a_t)
+g_t``). These parts are timed twice: on one thread, where half their sum is what two
+threads would take if they did not slow each other down, and on the two threads at once,
+each with its half of the blocks, as the kernels run them. The second is the shortest
+step these parts allow on this machine, and the fraction of the measured BLAS peak that
+it implies bounds what the kernels can reach; the summary prints both next to the
+step's own time.
 
 A single trial (50, 400, 1) runs the 2-D kernels on one thread; its parts are the
 product of a step with one row, ``(1, 50) x (50, 50)``, written as loops (a BLAS call
@@ -29,8 +34,7 @@ from purernn import _threads, kernels
 
 from .conftest import _CLOCK, NOTES, RESULTS, blas_peak
 
-#: (n_rec, n_steps, n_trials) -> trials per block (kernels.trial_blocks)
-SIZES = {(50, 400, 64): 16, (1000, 100, 64): 32}
+SIZES = [(50, 400, 64), (1000, 100, 64)]  # (n_rec, n_steps, n_trials)
 
 
 @numba.njit(nogil=True)
@@ -56,6 +60,30 @@ def _row_products(h, w_t, out, n):
 def _euler_updates(a, h, noise, alpha, act, out, ds, n):
     for _ in range(n):
         kernels._euler_update(a, h, noise, alpha, 1.0 - alpha, act, out, ds)
+
+
+@numba.njit(nogil=True)
+def _recursions(g, back, h, ds, d, alpha, n):
+    """BPTT's elementwise recursion of a block's step, on flat arrays, n times."""
+    leak, rate_scale = 1.0 - alpha, 1e-3
+    for _ in range(n):
+        for i in range(g.size):
+            g[i] = leak * g[i] + back[i] + rate_scale * h[i]
+        for i in range(g.size):
+            d[i] = alpha * ds[i] * g[i]
+
+
+def _at_once(work, rounds=5):
+    """The shortest time (ms) of `rounds` runs of the two functions of `work` at once, on
+    the kernels' two threads (:func:`purernn._threads.run_parallel`, BLAS single-threaded
+    on each): wall time, or with CPU timing the CPU time of the process."""
+    clock = time.process_time if _CLOCK["cpu"] else time.perf_counter
+    best = np.inf
+    for _ in range(rounds + 1):  # the first run compiles
+        t0 = clock()
+        _threads.run_parallel([(fn, ()) for fn in work])
+        best = min(best, clock() - t0)
+    return best * 1e3
 
 
 def _kernels_alone(dtype, rng, size, block):
@@ -107,52 +135,69 @@ def _best_ms(fn, rounds=5):
     return _best_of_rounds({"fn": fn}, rounds, calls=1)["fn"]
 
 
-@pytest.mark.parametrize("size", list(SIZES), ids=lambda s: "-".join(map(str, s)))
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: "-".join(map(str, s)))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_parts_of_a_step(benchmark, dtype, size):
     rng = np.random.default_rng(0)
     n_rec, n_steps, n_trials = size
-    block = SIZES[size]
-    n_blocks = n_trials // block
+    n_blocks = kernels.trial_blocks(n_trials, n_rec)
+    block = n_trials // n_blocks
     stage = kernels._STAGE_STEPS * block
-    a = rng.standard_normal((block, n_rec)).astype(dtype)
-    w = rng.standard_normal((n_rec, n_rec)).astype(dtype)
-    out = np.empty((block, n_rec), dtype=dtype)
-    d = rng.standard_normal((stage, n_rec)).astype(dtype)
-    outer = np.empty((n_rec, n_rec), dtype=dtype)
-    flat = rng.standard_normal(block * n_rec).astype(dtype)
-    h, ds = np.empty_like(flat), np.empty_like(flat)
     alpha = np.dtype(dtype).type(1.0)
-    step_products = n_steps * n_blocks  # per pass (forward or BPTT)
     t_forward, t_bptt = _kernels_alone(dtype, rng, size, block)
+
+    def parts(share):
+        """The parts of `share` of the blocks, as functions, with arrays of their own."""
+        a = rng.standard_normal((block, n_rec)).astype(dtype)
+        w = rng.standard_normal((n_rec, n_rec)).astype(dtype)
+        out = np.empty((block, n_rec), dtype=dtype)
+        d = rng.standard_normal((stage, n_rec)).astype(dtype)
+        outer = np.empty((n_rec, n_rec), dtype=dtype)
+        flat = rng.standard_normal(block * n_rec).astype(dtype)
+        h, ds = np.empty_like(flat), np.empty_like(flat)
+        g, back = rng.standard_normal(flat.size).astype(dtype), np.empty_like(flat)
+        steps = round(n_steps * n_blocks * share)  # block steps per pass (forward or BPTT)
+        stages = round(-(-n_steps // kernels._STAGE_STEPS) * n_blocks * share)
+        return {
+            "products": lambda: _products(a, w, out, steps),
+            "stage": lambda: _products_tn(d, d, outer, stages),
+            "euler": lambda: _euler_updates(flat, flat, flat, alpha, kernels._ACT_TAGS["tanh"], h, ds, steps),
+            "recursion": lambda: _recursions(g, back, flat, flat, ds, alpha, steps),
+        }
+
+    whole, halves = parts(1.0), [parts(0.5), parts(0.5)]
     previous = _threads.serial_blas()
     try:
-        t_step = _best_ms(lambda: _products(a, w, out, step_products))
-        t_stage = _best_ms(lambda: _products_tn(d, d, outer, -(-n_steps // kernels._STAGE_STEPS) * n_blocks))
-        t_euler = benchmark.pedantic(
-            lambda: _best_ms(lambda: _euler_updates(flat, flat, flat, alpha, kernels._ACT_TAGS["tanh"], h, ds,
-                                                    step_products)), rounds=1, iterations=1)
+        alone = {name: _best_ms(fn) for name, fn in whole.items()}
+        sequence = [lambda half=half: (half["products"](), half["products"](), half["stage"](), half["euler"](),
+                                       half["recursion"]()) for half in halves]
+        both = benchmark.pedantic(lambda: _at_once(sequence), rounds=1, iterations=1)
     finally:
         _threads.restore_blas(previous)
+    t_step, t_stage, t_euler, t_rec = (alone[k] for k in ("products", "stage", "euler", "recursion"))
     flops = 3 * 2 * n_trials * n_rec**2 * n_steps
-    # two threads share the parts; in CPU time (--benchmark-timer time.process_time) they add
-    bound = (2 * t_step + t_stage + t_euler) / (1 if _CLOCK["cpu"] else 2)
+    serial = 2 * t_step + t_stage + t_euler + t_rec
+    # with CPU timing (--benchmark-timer time.process_time) the two threads' times add
+    ideal = serial / (1 if _CLOCK["cpu"] else 2)
     peak = blas_peak(dtype)
     step_rows = [r for r in RESULTS if r["variant"] == "purernn" and r["dtype"] == dtype
                  and (r["n_rec"], r["n_steps"], r["n_trials"]) == (n_rec, n_steps, n_trials)]
-    NOTES.append(f"step {size}, {dtype}, its parts alone on one thread: {step_products} products "
+    NOTES.append(f"step {size}, {dtype}, its parts alone on one thread: {n_steps * n_blocks} products "
                  f"({block},{n_rec})x({n_rec},{n_rec}) {t_step:.2f} ms "
-                 f"({2 * block * n_rec**2 * step_products / t_step / 1e6:.1f} GFLOP/s) per pass, x2 passes; "
-                 f"weight-gradient products {t_stage:.2f} ms; Euler/tanh update {t_euler:.2f} ms")
+                 f"({2 * block * n_rec**2 * n_steps * n_blocks / t_step / 1e6:.1f} GFLOP/s) per pass, x2 passes; "
+                 f"weight-gradient products {t_stage:.2f} ms; Euler/tanh update {t_euler:.2f} ms; BPTT's "
+                 f"recursion {t_rec:.2f} ms")
     NOTES.append(f"  the kernels on one thread, all {n_blocks} blocks: forward {t_forward:.2f} ms (its products and "
                  f"Euler update alone: {t_step + t_euler:.2f} ms), BPTT with the gradient sums {t_bptt:.2f} ms "
-                 f"(its products alone: {t_step + t_stage:.2f} ms); the rest is the other elementwise work and "
-                 f"memory traffic (the states and derivatives of a step: "
+                 f"(its products and recursion alone: {t_step + t_stage + t_rec:.2f} ms); the rest is the other "
+                 f"elementwise work and memory traffic (the states and derivatives of a step: "
                  f"{2 * n_steps * n_trials * n_rec * np.dtype(dtype).itemsize / 1e6:.0f} MB)")
-    NOTES.append(f"  {'in CPU time' if _CLOCK['cpu'] else 'on 2 threads'} these parts alone take {bound:.2f} ms = {flops / bound / 1e6:.1f} GFLOP/s "
-                 f"= {flops / bound / 1e6 / peak:.0%} of the measured peak ({peak:.1f} GFLOP/s)"
-                 + (f"; the full step took {step_rows[0]['ms']:.2f} ms" if step_rows else ""))
-    assert t_step > 0 and t_stage > 0 and t_euler > 0
+    clock = "in CPU time" if _CLOCK["cpu"] else "on 2 threads"
+    NOTES.append(f"  {clock} these parts alone take {both:.2f} ms = {flops / both / 1e6:.1f} GFLOP/s = "
+                 f"{flops / both / 1e6 / peak:.0%} of the measured peak ({peak:.1f} GFLOP/s), run on both threads "
+                 f"at once; {ideal:.2f} ms = {flops / ideal / 1e6 / peak:.0%} if the threads did not slow each "
+                 f"other down" + (f"; the full step took {step_rows[0]['ms']:.2f} ms" if step_rows else ""))
+    assert min(alone.values()) > 0 and both > 0
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -436,26 +436,26 @@ def _bptt_trial(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, DS, gW_in, gW_r
 # Dispatch: trial blocks, work buffers and the public wrappers
 # ---------------------------------------------------------------------------------------
 
-#: Trials per block (blocks run through all their steps on separate threads): 16 below
-#: _WIDE_N_REC units, 32 from there on.
-_BLOCK_TRIALS, _WIDE_BLOCK_TRIALS, _WIDE_N_REC = 16, 32, 128
+#: Trials per block (blocks run through all their steps on separate threads).
+_BLOCK_TRIALS = 32
 
 
 def trial_blocks(n_trials: int, n_rec: int) -> int:
     """How many blocks of trials the kernels cut a batch into.
 
-    Blocks of about 16 trials for small networks: at the seed's size (64 trials, 50 units)
-    that gives 4 blocks, so that a thread that finds its core busy takes fewer of them.
-    From 128 units on, blocks of 32: the product of a step, ``(n_block, n_rec) x (n_rec,
-    n_rec)``, runs 10-40% faster on one core with 32 rows than with 16 (measured at 256
-    and 1000 units). A batch of 2 to a block's worth of trials is cut in two. The
-    partition depends only on the sizes, never on the thread count, the load or the
-    machine, so results are bitwise reproducible with any ``NUMBA_NUM_THREADS``.
+    Blocks of 32 trials: the product of a step, ``(n_block, n_rec) x (n_rec, n_rec)``,
+    runs faster with more rows (at 50 units on one core, GFLOP/s with 8, 16, 32 and 64
+    rows: 25, 32, 38 and 41 in float64; 29, 46, 60 and 75 in float32). At the seed's size
+    (64 trials, 50 units) a training step takes 0.80-0.88 of the time it takes with
+    blocks of 16, also while another process keeps a core busy (``bench/test_load.py``).
+    A batch of 2 to a block's worth of trials is cut in two. The partition depends only
+    on the sizes, never on the thread count, the load or the machine, so results are
+    bitwise reproducible with any ``NUMBA_NUM_THREADS``; `n_rec` is part of the
+    signature so that a width-dependent block size would not change the callers.
     """
     if n_trials < 2:
         return 1
-    per_block = _BLOCK_TRIALS if n_rec < _WIDE_N_REC else _WIDE_BLOCK_TRIALS
-    return max(2, -(-n_trials // per_block))
+    return max(2, -(-n_trials // _BLOCK_TRIALS))
 
 
 _work = threading.local()

@@ -129,7 +129,7 @@ def test_simulate_and_gradient_match_reference(activation, alpha, dale, rng):
 def test_parallel_trial_blocks_match_reference(activation, alpha, rng):
     """Enough trials for the kernels to run several blocks of trials in parallel, and
     enough steps for two full stages of the weight-gradient sums and a partial one."""
-    n_trials, n_steps = 40, 2 * kernels._STAGE_STEPS + 5
+    n_trials, n_steps = 70, 2 * kernels._STAGE_STEPS + 5
     net = make_net(rng, n_rec=12, activation=activation, alpha=alpha, sigma_rec=0.2)
     assert kernels.trial_blocks(n_trials, net.n_rec) == 3
     x, y, mask = make_data(rng, n_trials, n_steps, net.n_in, net.n_out)
@@ -184,10 +184,12 @@ def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
 
 def test_trial_blocks_depend_only_on_sizes():
     assert kernels.trial_blocks(1, 50) == 1
+    assert kernels.trial_blocks(2, 50) == 2
     assert kernels.trial_blocks(31, 50) == 2  # fewer than two blocks' worth: cut in two
-    assert kernels.trial_blocks(64, 50) == 4
-    assert kernels.trial_blocks(65, 50) == 5  # the last block is shorter
-    assert kernels.trial_blocks(64, 1000) == 2  # wider networks: blocks of 32
+    assert kernels.trial_blocks(64, 50) == 2
+    assert kernels.trial_blocks(65, 50) == 3  # the last block is shorter
+    assert kernels.trial_blocks(128, 50) == 4
+    assert kernels.trial_blocks(64, 1000) == 2
     assert kernels.trial_blocks(20, 1000) == 2
 
 
