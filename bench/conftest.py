@@ -54,9 +54,10 @@ def machine_conditions() -> str:
 
 
 def pytest_configure(config):
-    """With ``--benchmark-timer time.process_time`` every time is CPU time (all threads),
-    the BLAS peak too: the fractions of peak then hold under load, when wall times do not
-    (another process takes cores, not CPU time)."""
+    """With ``--benchmark-timer time.process_time`` every time is CPU time (all threads)
+    and the BLAS peak is GFLOP/s per CPU-second (:func:`blas_peak`): the fractions of peak
+    then hold under load, when wall times do not (another process takes cores, not CPU
+    time)."""
     import time
 
     timer = getattr(config.option, "benchmark_timer", None)
@@ -72,8 +73,10 @@ def blas_peak(dtype, remeasure=False) -> float:
     same product on one BLAS thread, in that thread's CPU time (with all of BLAS's threads
     in the process's CPU time, their spinning while they wait counted against the peak:
     on one machine the float64 peak came out at 27 GFLOP/s per CPU-second, below what one
-    thread does in a second of its own, and the steps' fractions of it over 100%). Measured once per run; `remeasure` measures again and keeps the
-    highest (on a shared machine a single measurement may fall in a busy moment)."""
+    thread does in a second of its own, and the steps' fractions of it over 100%); without
+    a per-thread BLAS setting, the process's CPU time of all BLAS threads. Measured once
+    per run; `remeasure` measures again and keeps the highest (on a shared machine a
+    single measurement may fall in a busy moment)."""
     import time
 
     from purernn import _threads
@@ -85,9 +88,11 @@ def blas_peak(dtype, remeasure=False) -> float:
         b = rng.standard_normal((2048, 2048)).astype(dtype)
         cpu = _CLOCK["cpu"]
         previous = _threads.serial_blas() if cpu else None
+        # without a per-thread BLAS setting (another BLAS), BLAS keeps its threads: count them all
+        one_thread = cpu and bool(previous)
         try:
             a @ b  # warm-up
-            clock = time.thread_time if cpu else (_CLOCK["timer"] or time.perf_counter)
+            clock = time.thread_time if one_thread else (_CLOCK["timer"] or time.perf_counter)
             best = np.inf
             for _ in range(5):
                 t0 = clock()

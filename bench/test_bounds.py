@@ -11,9 +11,11 @@ every 16 steps. Each product is timed here alone, as BLAS runs it on one thread 
 the kernels, and so are the two elementwise passes that no implementation of the model
 can leave out: the Euler update forward (tanh and its derivative) and the recursion of
 BPTT (``g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t``, ``d_t = alpha sigma'(a_t)
-g_t``). These parts are timed twice: on one thread, where half their sum is what two
-threads would take if they did not slow each other down, and on the two threads at once,
-each with its half of the blocks, as the kernels run them. The second is the shortest
+g_t``, with the rate term of e_t; the readout's ``W_out^T dL/dz_t``, n_out terms per unit,
+is left out). These parts are timed twice: on one thread, where half their sum (with CPU
+timing, the sum) is what two threads would take if they did not slow each other down,
+and on the kernels' two threads at once, each with its half of the blocks and one shared
+W_rec, as the kernels run them. The second is the shortest
 step these parts allow on this machine, and the fraction of the measured BLAS peak that
 it implies bounds what the kernels can reach; the summary prints both next to the
 step's own time.
@@ -62,10 +64,11 @@ def _euler_updates(a, h, noise, alpha, act, out, ds, n):
         kernels._euler_update(a, h, noise, alpha, 1.0 - alpha, act, out, ds)
 
 
-@numba.njit(nogil=True)
-def _recursions(g, back, h, ds, d, alpha, n):
-    """BPTT's elementwise recursion of a block's step, on flat arrays, n times."""
-    leak, rate_scale = 1.0 - alpha, 1e-3
+@numba.njit(nogil=True, fastmath=kernels.JIT_OPTIONS["fastmath"])
+def _recursions(g, back, h, ds, d, alpha, leak, rate_scale, n):
+    """BPTT's elementwise recursion of a block's step, on flat arrays, n times: g_t from
+    g_{t+1}, W_rec^T d_{t+1} (`back`) and the rate term of e_t, then d_t. The scalars come
+    in the arrays' dtype, as in the kernels (computed here they would be float64)."""
     for _ in range(n):
         for i in range(g.size):
             g[i] = leak * g[i] + back[i] + rate_scale * h[i]
@@ -76,10 +79,12 @@ def _recursions(g, back, h, ds, d, alpha, n):
 def _at_once(work, rounds=5):
     """The shortest time (ms) of `rounds` runs of the two functions of `work` at once, on
     the kernels' two threads (:func:`purernn._threads.run_parallel`, BLAS single-threaded
-    on each): wall time, or with CPU timing the CPU time of the process."""
+    on each), after a first run that starts the pool: wall time, or with CPU timing the
+    CPU time of the process."""
     clock = time.process_time if _CLOCK["cpu"] else time.perf_counter
+    _threads.run_parallel([(fn, ()) for fn in work])
     best = np.inf
-    for _ in range(rounds + 1):  # the first run compiles
+    for _ in range(rounds):
         t0 = clock()
         _threads.run_parallel([(fn, ()) for fn in work])
         best = min(best, clock() - t0)
@@ -135,6 +140,7 @@ def _best_ms(fn, rounds=5):
     return _best_of_rounds({"fn": fn}, rounds, calls=1)["fn"]
 
 
+@pytest.mark.skipif(numba.get_num_threads() < 2, reason="needs two threads")
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: "-".join(map(str, s)))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_parts_of_a_step(benchmark, dtype, size):
@@ -142,27 +148,35 @@ def test_parts_of_a_step(benchmark, dtype, size):
     n_rec, n_steps, n_trials = size
     n_blocks = kernels.trial_blocks(n_trials, n_rec)
     block = n_trials // n_blocks
-    stage = kernels._STAGE_STEPS * block
-    alpha = np.dtype(dtype).type(1.0)
+    full, last = divmod(n_steps, kernels._STAGE_STEPS)  # a block's full stages, steps in the last one
+    dt = np.dtype(dtype).type
+    alpha = dt(1.0)
     t_forward, t_bptt = _kernels_alone(dtype, rng, size, block)
+    w = rng.standard_normal((n_rec, n_rec)).astype(dtype)  # one W_rec for all threads, as in the kernels
 
     def parts(share):
-        """The parts of `share` of the blocks, as functions, with arrays of their own."""
+        """The parts of `share` of the blocks, as functions, with work arrays of their own."""
         a = rng.standard_normal((block, n_rec)).astype(dtype)
-        w = rng.standard_normal((n_rec, n_rec)).astype(dtype)
         out = np.empty((block, n_rec), dtype=dtype)
-        d = rng.standard_normal((stage, n_rec)).astype(dtype)
+        d = rng.standard_normal((kernels._STAGE_STEPS * block, n_rec)).astype(dtype)
+        d_last = d[:last * block]
         outer = np.empty((n_rec, n_rec), dtype=dtype)
         flat = rng.standard_normal(block * n_rec).astype(dtype)
         h, ds = np.empty_like(flat), np.empty_like(flat)
-        g, back = rng.standard_normal(flat.size).astype(dtype), np.empty_like(flat)
-        steps = round(n_steps * n_blocks * share)  # block steps per pass (forward or BPTT)
-        stages = round(-(-n_steps // kernels._STAGE_STEPS) * n_blocks * share)
+        g, back = (rng.standard_normal(flat.size).astype(dtype) for _ in range(2))
+        blocks = round(n_blocks * share)
+        steps = n_steps * blocks  # block steps per pass (forward or BPTT)
+
+        def stages():
+            _products_tn(d, d, outer, full * blocks)
+            if last:
+                _products_tn(d_last, d_last, outer, blocks)
+
         return {
             "products": lambda: _products(a, w, out, steps),
-            "stage": lambda: _products_tn(d, d, outer, stages),
+            "stage": stages,
             "euler": lambda: _euler_updates(flat, flat, flat, alpha, kernels._ACT_TAGS["tanh"], h, ds, steps),
-            "recursion": lambda: _recursions(g, back, flat, flat, ds, alpha, steps),
+            "recursion": lambda: _recursions(g, back, flat, flat, ds, alpha, dt(0.0), dt(1e-3), steps),
         }
 
     whole, halves = parts(1.0), [parts(0.5), parts(0.5)]

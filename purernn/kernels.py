@@ -315,8 +315,9 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, b0, b1, DS, gW_
     l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
     (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit; the g* arrays
     get the sums over the block's trials; ``leak = 1 - alpha`` is of the arrays' dtype
-    (computed here from a float32 alpha it would be float64, and so the loops). In row form ``d_{t+1} @ W_rec`` is ``(W_rec^T
-    d_{t+1})^T``, one product for the block. The rows d_t and h_{t-1} of _STAGE_STEPS
+    (computed here from a float32 alpha it would be float64, and so the loops). In row
+    form ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T``, one product for the block. The
+    rows d_t and h_{t-1} of _STAGE_STEPS
     steps are copied side by side while they are in cache, and their terms of dL/dW_rec
     summed by one product with an inner dimension of _STAGE_STEPS x n_block (a product
     per step, inner dimension n_block, would run at a fraction of the BLAS speed).
@@ -443,15 +444,16 @@ _BLOCK_TRIALS = 32
 def trial_blocks(n_trials: int, n_rec: int) -> int:
     """How many blocks of trials the kernels cut a batch into.
 
-    Blocks of 32 trials: the product of a step, ``(n_block, n_rec) x (n_rec, n_rec)``,
-    runs faster with more rows (at 50 units on one core, GFLOP/s with 8, 16, 32 and 64
-    rows: 25, 32, 38 and 41 in float64; 29, 46, 60 and 75 in float32). At the seed's size
-    (64 trials, 50 units) a training step takes 0.80-0.88 of the time it takes with
-    blocks of 16, also while another process keeps a core busy (``bench/test_load.py``).
-    A batch of 2 to a block's worth of trials is cut in two. The partition depends only
-    on the sizes, never on the thread count, the load or the machine, so results are
-    bitwise reproducible with any ``NUMBA_NUM_THREADS``; `n_rec` is part of the
-    signature so that a width-dependent block size would not change the callers.
+    Blocks of at most 32 trials, their sizes within one of each other (65 trials: 21, 22
+    and 22), and a batch of 2 to 32 trials in two. The product of a step, ``(n_block,
+    n_rec) x (n_rec, n_rec)``, runs faster with more rows (at 50 units on one core,
+    GFLOP/s with 8, 16, 32 and 64 rows: 25, 32, 38 and 41 in float64; 29, 46, 60 and 75 in
+    float32). At the seed's size (64 trials, 50 units) a training step takes 0.80-0.90 of
+    the time it takes with blocks of at most 16, also while another process keeps a core
+    busy (``bench/test_load.py``). The partition depends only on the sizes, never on the
+    thread count, the load or the machine, so results are bitwise reproducible with any
+    ``NUMBA_NUM_THREADS``; `n_rec` is part of the signature so that a width-dependent
+    block size would not change the callers.
     """
     if n_trials < 2:
         return 1

@@ -187,7 +187,7 @@ def test_trial_blocks_depend_only_on_sizes():
     assert kernels.trial_blocks(2, 50) == 2
     assert kernels.trial_blocks(31, 50) == 2  # fewer than two blocks' worth: cut in two
     assert kernels.trial_blocks(64, 50) == 2
-    assert kernels.trial_blocks(65, 50) == 3  # the last block is shorter
+    assert kernels.trial_blocks(65, 50) == 3  # 21, 22 and 22 trials
     assert kernels.trial_blocks(128, 50) == 4
     assert kernels.trial_blocks(64, 1000) == 2
     assert kernels.trial_blocks(20, 1000) == 2

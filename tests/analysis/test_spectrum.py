@@ -1,4 +1,4 @@
-"""Spectra and non-normality: known matrices (STYLE.md known-answer tests)."""
+"""Spectra and non-normality, checked on matrices whose answers are known."""
 
 import numpy as np
 import pytest
