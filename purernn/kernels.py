@@ -444,16 +444,14 @@ _BLOCK_TRIALS = 32
 def trial_blocks(n_trials: int, n_rec: int) -> int:
     """How many blocks of trials the kernels cut a batch into.
 
-    Blocks of at most 32 trials, their sizes within one of each other (65 trials: 21, 22
-    and 22), and a batch of 2 to 32 trials in two. The product of a step, ``(n_block,
-    n_rec) x (n_rec, n_rec)``, runs faster with more rows (at 50 units on one core,
-    GFLOP/s with 8, 16, 32 and 64 rows: 25, 32, 38 and 41 in float64; 29, 46, 60 and 75 in
-    float32). At the seed's size (64 trials, 50 units) a training step takes 0.80-0.90 of
-    the time it takes with blocks of at most 16, also while another process keeps a core
-    busy (``bench/test_load.py``). The partition depends only on the sizes, never on the
-    thread count, the load or the machine, so results are bitwise reproducible with any
-    ``NUMBA_NUM_THREADS``; `n_rec` is part of the signature so that a width-dependent
-    block size would not change the callers.
+    Blocks of at most 32 trials, sizes within one (65 trials: 21, 22, 22), a batch of 2 to
+    32 trials in two. The product of a step, ``(n_block, n_rec) x (n_rec, n_rec)``, runs
+    faster with more rows (50 units, one core, GFLOP/s with 8, 16, 32, 64 rows: 25, 32, 38,
+    41 in float64; 29, 46, 60, 75 in float32); at the seed's size (64 trials, 50 units) a
+    step takes 0.80-0.90 of its time with blocks of at most 16, with a core kept busy by
+    another process too (``bench/test_load.py``). The partition depends only on the sizes
+    (`n_rec` stays in the signature for a width-dependent size), never on the thread count,
+    the load or the machine: results are bitwise reproducible with any ``NUMBA_NUM_THREADS``.
     """
     if n_trials < 2:
         return 1
