@@ -313,14 +313,14 @@ def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, b0, b1, DS, gW_
 
     dz (n_steps, n_trials, n_out) is dL/dz_t = m (z_t - y_t) / n_trials; rate_scale is
     l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
-    (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit; the g* arrays
-    get the sums over the block's trials; ``leak = 1 - alpha`` is of the arrays' dtype
-    (computed here from a float32 alpha it would be float64, and so the loops). In row
-    form ``d_{t+1} @ W_rec`` is ``(W_rec^T d_{t+1})^T``, one product for the block. The
-    rows d_t and h_{t-1} of _STAGE_STEPS
-    steps are copied side by side while they are in cache, and their terms of dL/dW_rec
-    summed by one product with an inner dimension of _STAGE_STEPS x n_block (a product
-    per step, inner dimension n_block, would run at a fraction of the BLAS speed).
+    (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit; the g* arrays get
+    the sums over the block's trials; ``leak = 1 - alpha`` is of the arrays' dtype (computed
+    here from a float32 alpha it would be float64, and so the loops). In row form ``d_{t+1}
+    @ W_rec`` is ``(W_rec^T d_{t+1})^T``, one product for the block. The rows d_t and
+    h_{t-1} of _STAGE_STEPS steps are copied side by side while they are in cache, and their
+    terms of dL/dW_rec summed by one product with an inner dimension of _STAGE_STEPS x
+    n_block (a product per step, inner dimension n_block, would run at a fraction of the
+    BLAS speed).
     """
     n_steps, n_trials, n_rec = DS.shape
     n_in, n_out, nb = x.shape[2], dz.shape[2], b1 - b0

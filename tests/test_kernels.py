@@ -185,7 +185,7 @@ def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
 def test_trial_blocks_depend_only_on_sizes():
     assert kernels.trial_blocks(1, 50) == 1
     assert kernels.trial_blocks(2, 50) == 2
-    assert kernels.trial_blocks(31, 50) == 2  # fewer than two blocks' worth: cut in two
+    assert kernels.trial_blocks(31, 50) == 2  # less than a block's worth: cut in two
     assert kernels.trial_blocks(64, 50) == 2
     assert kernels.trial_blocks(65, 50) == 3  # 21, 22 and 22 trials
     assert kernels.trial_blocks(128, 50) == 4
