@@ -78,7 +78,12 @@ def loss_and_dz(z: np.ndarray, y: np.ndarray, mask: np.ndarray, *, output: str, 
     dz : ndarray
         dL/dz, the dtype of `z` (a new array).
     """
-    if output == "linear":  # written exactly as before output types existed (bitwise)
+    if output == "linear" and z.ndim == 3:  # the training step's case: one compiled pass
+        dz = np.empty(z.shape, dtype=np.result_type(z, y, mask))
+        value = 0.5 * _squared_error_kernel()(z, y, mask, dz) / n_trials
+        dz /= n_trials
+        return value, dz
+    if output == "linear":
         diff = z - y
         dz = mask * diff
         value = 0.5 * float(np.sum(dz * diff, dtype=np.float64)) / n_trials
@@ -105,3 +110,39 @@ def loss_and_dz(z: np.ndarray, y: np.ndarray, mask: np.ndarray, *, output: str, 
         dz = np.sum(my, axis=-1, keepdims=True) * p - my
     dz = np.asarray(dz, dtype=z.dtype) / z.dtype.type(n_trials)
     return value, dz
+
+
+def _masked_squared_error(z, y, mask, g):
+    """``g = mask (z - y)`` and the sum of ``g (z - y)``, in float64, for 3-D arrays.
+
+    NumPy needs five passes over the arrays, two of them strided views (the targets are
+    trial-major, the readouts time-major): 0.86 ms of a 12 ms training step at the seed's
+    size. One compiled pass writes the same ``g``, bit for bit. The sum is added in
+    another order than NumPy's pairwise one, so the loss may differ in its last bits; it
+    is added per step, then over the steps, so that its rounding error grows with
+    n_trials n_out + n_steps terms, not with their product (a finite-difference gradient
+    of the loss needs it accurate).
+    """
+    total = 0.0
+    n_steps, n_trials, n_out = z.shape
+    for t in range(n_steps):
+        step = 0.0
+        for b in range(n_trials):
+            for j in range(n_out):
+                diff = z[t, b, j] - y[t, b, j]
+                g[t, b, j] = mask[t, b, j] * diff
+                step += g[t, b, j] * diff
+        total += step
+    return total
+
+
+_compiled: list = []  # the kernel, once compiled: this module itself loads without Numba
+
+
+def _squared_error_kernel():
+    """:func:`_masked_squared_error`, compiled (on first use) like purernn's kernels."""
+    if not _compiled:
+        from ._fastmath import jit
+
+        _compiled.append(jit(_masked_squared_error))
+    return _compiled[0]

@@ -108,3 +108,26 @@ def test_cross_entropy_needs_probabilities(rng):
         pr.Network.create(2, 4, 1, output="tanh")
     with pytest.raises(pr.ValidationError, match="`loss`"):
         pr.TrainConfig(loss="hinge")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("n_trials", [64, 33])
+def test_compiled_squared_error_writes_numpys_dz_bit_for_bit(dtype, n_trials, rng):
+    """The linear output's compiled pass against the NumPy expression it replaces, on the
+    training step's arrays: time-major readouts, trial-major targets and mask seen
+    through transposed views; dz to the last bit, the loss to its rounding."""
+    z = rng.standard_normal((40, n_trials, 3)).astype(dtype)
+    y = rng.standard_normal((n_trials, 40, 3))
+    mask = (rng.random((n_trials, 40, 3)) < 0.5).astype(float)
+    y_tm, m_tm = y.transpose(1, 0, 2), mask.transpose(1, 0, 2)
+    value, dz = outputs.loss_and_dz(z, y_tm, m_tm, output="linear", loss="mse", n_trials=n_trials)
+    diff = z - y_tm
+    expected = m_tm * diff
+    expected_value = 0.5 * float(np.sum(expected * diff, dtype=np.float64)) / n_trials
+    expected /= n_trials
+    assert dz.dtype == expected.dtype and np.array_equal(dz, expected)
+    assert value == pytest.approx(expected_value, rel=1e-13)
+    # a 2-D call (one trial's readouts) takes the NumPy lines and agrees
+    value_2d, dz_2d = outputs.loss_and_dz(z[:, 0], y_tm[:, 0], m_tm[:, 0], output="linear", loss="mse", n_trials=1)
+    value_3d, dz_3d = outputs.loss_and_dz(z[:, :1], y_tm[:, :1], m_tm[:, :1], output="linear", loss="mse", n_trials=1)
+    assert np.array_equal(dz_2d, dz_3d[:, 0]) and value_2d == pytest.approx(value_3d, rel=1e-13)
