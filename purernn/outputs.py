@@ -3,7 +3,8 @@ how wrong it is.
 
 BPTT (:func:`purernn.kernels.backward`) needs only ``dL/dz``, the derivative of the loss
 with respect to the linear readout, so every output type and loss is these few lines of
-NumPy, each gradient written by hand::
+NumPy, each gradient written by hand (the linear output's, which most training steps
+run, also as one compiled pass, :func:`_masked_squared_error`)::
 
     output     p = f(z)                         loss            dL/dz (per trial, step)
     linear     p = z                            mse             m (p - y) / n
