@@ -102,7 +102,8 @@ def _loss_and_grad_unchecked(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss
     cfg = net.config
     dtype = net.dtype
     n_trials, n_steps, _ = x.shape
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (n_steps, n_trials, n_in)
+    # (n_steps, n_trials, n_in) in the network's dtype, once for both passes
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
     # time-major states, sigma'(a_t) and outputs (work buffers)
     H, DS, z = kernels.forward(p, x_tm, h0, xi, alpha=cfg.alpha, sigma_rec=cfg.sigma_rec,
                                activation=cfg.activation)
