@@ -77,9 +77,10 @@ def loss_and_dz(z: np.ndarray, y: np.ndarray, mask: np.ndarray, *, output: str, 
     loss : float
         Summed in float64, divided by `n_trials`.
     dz : ndarray
-        dL/dz, the dtype of `z` (a new array).
+        dL/dz (a new array): the dtype of `z`, or for the linear output that of ``z - y``.
     """
-    if output == "linear" and z.ndim == 3:  # the training step's case: one compiled pass
+    if output == "linear" and z.ndim == 3 and z.shape == np.shape(y) == np.shape(mask):
+        # the training step's case: one compiled pass (no broadcasting)
         dz = np.empty(z.shape, dtype=np.result_type(z, y, mask))
         value = 0.5 * _squared_error_kernel()(z, y, mask, dz) / n_trials
         dz /= n_trials

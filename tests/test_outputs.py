@@ -131,3 +131,8 @@ def test_compiled_squared_error_writes_numpys_dz_bit_for_bit(dtype, n_trials, rn
     value_2d, dz_2d = outputs.loss_and_dz(z[:, 0], y_tm[:, 0], m_tm[:, 0], output="linear", loss="mse", n_trials=1)
     value_3d, dz_3d = outputs.loss_and_dz(z[:, :1], y_tm[:, :1], m_tm[:, :1], output="linear", loss="mse", n_trials=1)
     assert np.array_equal(dz_2d, dz_3d[:, 0]) and value_2d == pytest.approx(value_3d, rel=1e-13)
+    # a mask that broadcasts (one value per trial and step) takes the NumPy lines too
+    m_one = m_tm[:, :, :1]
+    value_b, dz_b = outputs.loss_and_dz(z, y_tm, m_one, output="linear", loss="mse", n_trials=n_trials)
+    assert np.array_equal(dz_b, m_one * (z - y_tm) / n_trials)
+    assert value_b == pytest.approx(0.5 * float(np.sum(m_one * (z - y_tm) ** 2)) / n_trials, rel=1e-12)
