@@ -27,6 +27,8 @@ every class of a step weights that step.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._validate import check_choice, fail
@@ -138,13 +140,10 @@ def _masked_squared_error(z, y, mask, g):
     return total
 
 
-_compiled: list = []  # the kernel, once compiled: this module itself loads without Numba
-
-
+@functools.cache
 def _squared_error_kernel():
-    """:func:`_masked_squared_error`, compiled (on first use) like purernn's kernels."""
-    if not _compiled:
-        from ._fastmath import jit
+    """:func:`_masked_squared_error`, compiled like purernn's kernels, on first use: this
+    module itself loads without Numba."""
+    from ._fastmath import jit
 
-        _compiled.append(jit(_masked_squared_error))
-    return _compiled[0]
+    return jit(_masked_squared_error)
