@@ -103,8 +103,7 @@ def train_step(net: Network, batch, optimizer: Adam, state: AdamState, *, rng=No
     loss, grads = _loss_and_grad(net, x, y, mask, h0, xi, l2_weights, l2_rates, loss)
     names = net.config.trainable
     params = {k: np.array(v) for k, v in net.variables.items()}  # writable copies (U, V of a low-rank net)
-    with np.errstate(over="ignore", invalid="ignore"):
-        new_state, norm = optimizer.update(params, grads, state, names)
+    new_state, norm = optimizer.update(params, grads, state, names)
     if not (math.isfinite(loss) and math.isfinite(norm)):
         raise ConvergenceError(
             f"non-finite {'loss' if not math.isfinite(loss) else 'gradient'} "

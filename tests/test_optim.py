@@ -203,3 +203,28 @@ def test_bitwise_identical_for_any_thread_count():
         digests.add(out.stdout.strip())
     assert len(digests) == 1
     assert len(next(iter(digests))) == 64
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_update_returns_the_global_norm_and_leaves_the_old_state_alone(dtype):
+    """The norm of one kernel call over all parameters against NumPy's, with clipping on;
+    the state passed in keeps its arrays' values, and an untrained parameter's moments and
+    value stay as they were."""
+    rng = np.random.default_rng(7)
+    params = {k: rng.standard_normal(s).astype(dtype) for k, s in (("a", (4, 3)), ("b", (5,)), ("c", (2, 2)))}
+    opt = pr.Adam(lr=0.05, clip_norm=0.5)
+    state = opt.init(params)
+    for _ in range(3):
+        grads = {k: (2.0 * rng.standard_normal(v.shape)).astype(dtype) for k, v in params.items()}
+        before = {k: (state.m[k].copy(), state.v[k].copy()) for k in params}
+        c_before = params["c"].copy()
+        new, norm = opt.update(params, grads, state, ["a", "b"])
+        want = np.sqrt(sum(np.sum(grads[k].astype(np.float64) ** 2) for k in ("a", "b")))
+        assert norm == pytest.approx(want, rel=1e-12)
+        for k in params:
+            np.testing.assert_array_equal(state.m[k], before[k][0])
+            np.testing.assert_array_equal(state.v[k], before[k][1])
+        np.testing.assert_array_equal(params["c"], c_before)
+        np.testing.assert_array_equal(new.m["c"], 0.0)
+        assert new.m["a"].dtype == dtype and not np.array_equal(new.m["a"], state.m["a"])
+        state = new
