@@ -2,6 +2,7 @@
 
     python bench/ab_commits.py 3b32d89                      # (50, 400, 1), both dtypes
     python bench/ab_commits.py 3b32d89 --size 50,400,64 --dtype float64 --rounds 6
+    python bench/ab_commits.py 3b32d89 --one-process --rounds 40 --steps 20
 
 A speed-up claimed against an earlier version is only meaningful when both are timed
 under the same conditions, and on a shared machine the conditions move by tens of percent
@@ -12,6 +13,12 @@ compile time excluded). The rounds alternate which commit goes first; the table 
 the median over rounds of each commit's median and of the per-round ratio, and the load
 before and after. With ``--busy`` a process spinning on one core runs throughout (the
 conditions of a machine shared with one other job).
+
+Two processes of the same code can differ by 30% on a shared virtual machine (where their
+memory lands, what the host runs meanwhile). With ``--one-process`` both commits run in
+one process instead, the older one imported under another name (``purernn_base``: the
+package imports itself relatively), and each round times ``--steps`` steps of each, in
+alternating order, on the same network and batch.
 """
 
 from __future__ import annotations
@@ -53,6 +60,55 @@ print(np.median(times) * 1e3, result.loss)
 """
 
 
+# both trees in one process: the older one as the package purernn_base
+_ONE_PROCESS = r"""
+import sys, time
+sys.path.insert(0, sys.argv[2])
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import purernn, purernn_base
+dtype, (n_rec, n_steps, n_trials) = sys.argv[3], map(int, sys.argv[4].split(","))
+rounds, reps = int(sys.argv[5]), int(sys.argv[6])
+assert purernn.__file__.startswith(sys.argv[1]) and purernn_base.__file__.startswith(sys.argv[2])
+runs = {}
+for name, pr in (("base", purernn_base), ("this", purernn)):
+    rng = np.random.default_rng(0)
+    net = pr.Network.create(3, n_rec, 2, init="orthogonal", gain=0.95, dtype=dtype, seed=0)
+    x, y = rng.standard_normal((n_trials, n_steps, 3)), rng.standard_normal((n_trials, n_steps, 2))
+    batch = pr.tasks.Batch(x, y, (rng.random((n_trials, n_steps, 2)) < 0.5).astype(float))
+    opt = pr.Adam(lr=1e-3)
+    state = opt.init(net.params)
+    for _ in range(10):  # compiles (or loads) the kernels, warms the buffers
+        result = pr.train_step(net, batch, opt, state)
+    runs[name] = (pr, net, batch, opt, state, result.loss)
+for r in range(rounds):
+    for name in (("base", "this") if r % 2 == 0 else ("this", "base")):
+        pr, net, batch, opt, state, loss = runs[name]
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            pr.train_step(net, batch, opt, state)
+            times.append(time.perf_counter() - t0)
+        print(name, np.median(times) * 1e3, loss, flush=True)
+"""
+
+
+def _one_process(base_tree: Path, tmp: str, dtype: str, args) -> list[tuple[float, float]]:
+    """(base, this) median ms per round, both commits timed in one process."""
+    alias = Path(tmp) / "alias"
+    alias.mkdir(exist_ok=True)
+    if not (alias / "purernn_base").exists():
+        (alias / "purernn_base").symlink_to(base_tree / "purernn")
+    out = subprocess.run([sys.executable, "-c", _ONE_PROCESS, str(ROOT), str(alias), dtype, args.size,
+                          str(args.rounds), str(args.steps)], check=True, capture_output=True, text=True,
+                         cwd=tempfile.gettempdir()).stdout.split("\n")
+    got = {"base": [], "this": []}
+    for line in filter(None, out):
+        name, ms, loss = line.split()
+        got[name].append((float(ms), float(loss)))
+    return [(b[0], t[0]) for b, t in zip(got["base"], got["this"])], got["base"][0][1], got["this"][0][1]
+
+
 def _time(tree: Path, dtype: str, size: str, steps: int) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", _CHILD, str(tree), dtype, size, str(steps)], check=True,
                          capture_output=True, text=True, cwd=tempfile.gettempdir()).stdout.split()
@@ -67,6 +123,8 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--steps", type=int, default=300, help="timed steps per process (default 300)")
     parser.add_argument("--busy", action="store_true", help="keep one core busy with a spinning process")
+    parser.add_argument("--one-process", action="store_true",
+                        help="time both commits in one process, in alternating rounds of --steps steps")
     args = parser.parse_args(argv)
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     here = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True,
@@ -80,7 +138,11 @@ def main(argv=None) -> None:
             load0 = os.getloadavg()[0]
             for dtype in dtypes:
                 rows = []
-                for r in range(args.rounds):
+                if args.one_process:
+                    rows, base_loss, this_loss = _one_process(base_tree, tmp, dtype, args)
+                    print(f"  one process, {args.rounds} rounds of {args.steps} steps each (losses "
+                          f"{base_loss:.7g} / {this_loss:.7g})", flush=True)
+                for r in range(0 if args.one_process else args.rounds):
                     order = [("base", base_tree), ("this", ROOT)][:: 1 if r % 2 == 0 else -1]
                     got = {name: _time(tree, dtype, args.size, args.steps) for name, tree in order}
                     rows.append((got["base"][0], got["this"][0]))

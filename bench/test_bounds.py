@@ -102,8 +102,8 @@ def _kernels_alone(dtype, rng, size, block):
     H = np.zeros((n_steps + 1, n_trials, n_rec), dtype=dtype)
     DS = np.empty((n_steps, n_trials, n_rec), dtype=dtype)
     Z = np.empty((n_steps, n_trials, 2), dtype=dtype)
-    fwd = (x, np.ascontiguousarray(p["W_in"].T), p["b_rec"], np.ascontiguousarray(p["W_rec"].T), p["W_out"],
-           p["b_out"], np.zeros((1, 1, 1), dtype=dtype), False, dt(1.0), 0.0, kernels._ACT_TAGS["tanh"], True)
+    fwd = (x, kernels._augmented(p, dtype), p["W_out"], p["b_out"], np.zeros((1, 1, 1), dtype=dtype), False,
+           dt(1.0), 0.0, kernels._ACT_TAGS["tanh"], True)
     blocks = _threads.bounds(n_trials, n_trials // block)
     grads = [np.empty(np.shape(p[k]), dtype=dtype) for k in ("W_in", "W_rec", "b_rec", "W_out", "b_out")]
     previous = _threads.serial_blas()

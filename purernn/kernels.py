@@ -174,8 +174,8 @@ def _euler_update(a, h_prev, noise, alpha, leak, act, h, ds):
             ds[i] = 1.0
 
 
-#: :func:`_euler_update` inlined, for the single-trial kernel: called once per step on
-#: a row of 50 units, the call itself costs a single trial 15% of its forward pass.
+#: :func:`_euler_update` inlined, for the single-trial kernel (a call per step on a row of
+#: 50 units costs 15% of its forward pass).
 _euler_update_inline = _inline(_euler_update.py_func)
 
 #: Blocks of fewer trials than this compute their product of a step with loops: a BLAS
@@ -213,8 +213,7 @@ def _rows_times(A, B, out):
 
 
 @_jit
-def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, alpha, leak, act, keep, b0, b1,
-                   H, DS, Z):
+def _forward_block(x, W_aug, W_out, b_out, noise, has_noise, alpha, leak, act, keep, b0, b1, H, DS, Z):
     """The pre-activation, the Euler step and the readout of trials [b0, b1), all steps.
 
         a_t = W_rec h_{t-1} + W_in x_t + b_rec
@@ -222,35 +221,33 @@ def _forward_block(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
         z_t = W_out h_t + b_out
 
     Trials are independent: the wrappers run fixed blocks of them on several threads
-    (:func:`purernn._threads.run_parallel`). x (n_steps, n_trials, n_in); noise (n_steps, n_trials, n_rec)
-    = sqrt(2 alpha) sigma_rec xi, read if has_noise; Z (n_steps, n_trials, n_out) gets z_t.
+    (:func:`purernn._threads.run_parallel`). x (n_steps, n_trials, n_in); noise (n_steps,
+    n_trials, n_rec) = sqrt(2 alpha) sigma_rec xi, read if has_noise; Z gets z_t.
     With `keep`, H (n_steps + 1, n_trials, n_rec) holds h_0 in ``H[0]`` and gets h_t in
     ``H[t]``, DS (n_steps, n_trials, n_rec) gets sigma'(a_t), for BPTT; without, H (2,
     n_trials, n_rec) holds h_0 in ``H[0]`` and then the last two states in turn, and DS
     (1, n_trials, n_rec) is scratch: what evaluation needs, in a fraction of the memory.
-    ``W_in_T``, ``W_rec_T`` are transposed, so loops run along rows and the recurrent
-    input of the block is one product ``h_{t-1} @ W_rec^T``.
-    """
+    The rows ``[h_{t-1}, x_t, 1]`` of the block times ``W_aug = [W_rec^T; W_in^T; b_rec]``
+    are its a_t, one product (64 trials, 50 units: 0.87 (float32) and 0.95 (float64) of the
+    time of ``h_{t-1} @ W_rec^T`` and passes adding ``W_in x_t`` and ``b_rec``)."""
     n_steps, n_trials, n_out = Z.shape
-    n_rec = H.shape[2]
-    n_in = x.shape[2]
-    a = np.empty((b1 - b0, n_rec), dtype=H.dtype)  # a_t of the block, (n_block, n_rec)
-    zero = np.zeros((b1 - b0) * n_rec, dtype=H.dtype)
+    n_rec, n_in, nb = H.shape[2], x.shape[2], b1 - b0
+    rows = np.empty((nb, n_rec + n_in + 1), dtype=H.dtype)  # [h_{t-1}, x_t, 1] of the block
+    a = np.empty((nb, n_rec), dtype=H.dtype)  # a_t of the block
+    zero = np.zeros(nb * n_rec, dtype=H.dtype)
     for t in range(n_steps):
         tp, tn, td = (t, t + 1, t) if keep else (t % 2, (t + 1) % 2, 0)  # h_{t-1}, h_t, sigma'
-        _rows_times(H[tp, b0:b1], W_rec_T, a)  # W_rec h_{t-1}, (n_block, n_rec)
-        for b in range(b1 - b0):
-            # + W_in x_t + b_rec (n_in is small: a loop beats a BLAS call)
+        for b in range(nb):
             for i in range(n_rec):
-                a[b, i] += b_rec[i]
+                rows[b, i] = H[tp, b0 + b, i]
             for j in range(n_in):
-                c = x[t, b0 + b, j]
-                for i in range(n_rec):
-                    a[b, i] += c * W_in_T[j, i]
+                rows[b, n_rec + j] = x[t, b0 + b, j]
+            rows[b, n_rec + n_in] = 1.0
+        _rows_times(rows, W_aug, a)  # W_rec h_{t-1} + W_in x_t + b_rec, (n_block, n_rec)
         step_noise = noise[t, b0:b1].reshape(-1) if has_noise else zero
         _euler_update(a.reshape(-1), H[tp, b0:b1].reshape(-1), step_noise, alpha, leak, act,
                       H[tn, b0:b1].reshape(-1), DS[td, b0:b1].reshape(-1))
-        for b in range(b1 - b0):
+        for b in range(nb):
             for o in range(n_out):  # z_t = W_out h_t + b_out
                 acc = b_out[o]
                 for i in range(n_rec):
@@ -264,10 +261,9 @@ def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
 
     x (n_steps, n_in), noise (n_steps, n_rec), H (n_steps + 1, n_rec) or (2, n_rec), DS
     (n_steps, n_rec) or (1, n_rec), Z (n_steps, n_out): the block kernel's arrays without
-    their trial axis. The same arithmetic in the same order; only the indexing differs,
-    and with it the time: 400 steps of one trial at 50 units took the block kernel about
-    140 us and this one about 95 us (float32).
-    """
+    their trial axis, W_in and W_rec transposed. The same sums in another order: ``W_in x_t``
+    and ``b_rec`` are passes after the product (the block kernel's row ``[h_{t-1}, x_t, 1]``
+    costs a copy of h_t a step: 1.06-1.09 of this kernel's time at 50 units)."""
     n_steps, n_out = Z.shape
     n_rec, n_in = H.shape[1], x.shape[1]
     a = np.empty((1, n_rec), dtype=H.dtype)  # a_t
@@ -389,9 +385,8 @@ def _bptt_trial(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, DS, gW_in, gW_r
 
     dz (n_steps, n_out), x (n_steps, n_in), H (n_steps + 1, n_rec), DS (n_steps, n_rec):
     the block kernel's arrays without their trial axis. The same recursion; the weight
-    gradient needs no staging: with one trial, d_t (in DS once the recursion has passed)
-    and h_{t-1} (in H) are already rows of two matrices, and ``dL/dW_rec = sum_t d_t
-    h_{t-1}^T = DS^T H[:-1]`` is one product with an inner dimension of n_steps.
+    gradient needs no stages: d_t (in DS once the recursion has passed) and h_{t-1} are
+    rows of two matrices, and ``dL/dW_rec = DS^T H[:-1]`` is one product.
     """
     n_steps, n_rec = DS.shape
     n_in, n_out = x.shape[1], dz.shape[1]
@@ -445,13 +440,12 @@ def trial_blocks(n_trials: int, n_rec: int) -> int:
     """How many blocks of trials the kernels cut a batch into.
 
     Blocks of at most 32 trials, sizes within one (65 trials: 21, 22, 22), a batch of 2 to
-    32 trials in two. The product of a step, ``(n_block, n_rec) x (n_rec, n_rec)``, runs
-    faster with more rows (50 units, one core, GFLOP/s with 8, 16, 32, 64 rows: 25, 32, 38,
-    41 in float64; 29, 46, 60, 75 in float32); at the seed's size (64 trials, 50 units) a
-    step takes 0.80-0.90 of its time with blocks of at most 16, with a core kept busy by
-    another process too (``bench/test_load.py``). The partition depends only on the sizes
-    (`n_rec` stays in the signature for a width-dependent size), never on the thread count,
-    the load or the machine: results are bitwise reproducible with any ``NUMBA_NUM_THREADS``.
+    32 trials in two. A step's product runs faster with more rows (50 units, one core,
+    GFLOP/s with 8, 16, 32, 64 rows: 25, 32, 38, 41 in float64; 29, 46, 60, 75 in float32):
+    at the seed's size a step takes 0.80-0.90 of its time with blocks of at most 16, under
+    load too (``bench/test_load.py``). The partition depends only on the sizes (`n_rec` is
+    kept for a width-dependent size), never on the thread count, the load or the machine:
+    results are bitwise reproducible with any ``NUMBA_NUM_THREADS``.
     """
     if n_trials < 2:
         return 1
@@ -493,6 +487,11 @@ def noise_scale(alpha: float, sigma_rec: float) -> float:
 def _c(a, dtype) -> np.ndarray:
     """`a` as a C-contiguous array of `dtype` (no copy when it already is one)."""
     return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _augmented(params, dtype) -> np.ndarray:
+    """``[W_rec^T; W_in^T; b_rec]`` (n_rec + n_in + 1, n_rec) in C order (as concatenated: F)."""
+    return _c(np.concatenate((params["W_rec"].T, params["W_in"].T, params["b_rec"][None])), dtype)
 
 
 def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation: str, keep: bool = True):
@@ -541,13 +540,14 @@ def forward(params, x_tm, h0, xi, *, alpha: float, sigma_rec: float, activation:
     noise = np.zeros((1, 1, 1), dtype=dtype)  # unused without noise
     if has_noise:  # (n_steps, n_trials, n_rec)
         noise = _c(np.transpose(xi, (1, 0, 2)), dtype) * dtype.type(noise_scale(alpha, sigma_rec))
-    args = (x_tm, _c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype),
-            _c(params["W_out"], dtype), _c(params["b_out"], dtype), noise, has_noise, dtype.type(alpha),
-            1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation], keep)
+    readout = (_c(params["W_out"], dtype), _c(params["b_out"], dtype))
+    rest = (has_noise, dtype.type(alpha), 1.0 - float(dtype.type(alpha)), _ACT_TAGS[activation], keep)
     if n_trials == 1:  # one trial: the 2-D kernel, on views without the trial axis
-        trial = (args[0][:, 0], *args[1:6], noise[:, 0], *args[7:], H[:, 0], DS[:, 0], Z[:, 0])
+        weights = (_c(params["W_in"].T, dtype), _c(params["b_rec"], dtype), _c(params["W_rec"].T, dtype))
+        trial = (x_tm[:, 0], *weights, *readout, noise[:, 0], *rest, H[:, 0], DS[:, 0], Z[:, 0])
         _threads.run_parallel([(_forward_trial, trial)])
     else:
+        args = (x_tm, _augmented(params, dtype), *readout, noise, *rest)
         blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
         _threads.run_parallel([(_forward_block, args + (b0, b1, H, DS, Z)) for b0, b1 in blocks])
     return (H, DS, Z) if keep else (None, None, Z)

@@ -154,8 +154,9 @@ def test_one_trial_and_small_blocks_match_reference(activation, rng):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
     """The 2-D kernels of a single trial against the block kernels run on the same trial
-    as a block of one: the same states to the last bit, the same gradients up to the
-    order of the weight-gradient sum (one product instead of stages)."""
+    as a block of one: the same states and gradients up to the order of two sums (the
+    input drive and bias are terms of the block kernel's product, passes after the single
+    trial's; the weight gradient is one product instead of stages)."""
     net = make_net(rng, n_rec=21, alpha=0.4, sigma_rec=0.3, dtype=dtype)
     p, n_steps = net.params, 3 * kernels._STAGE_STEPS + 2
     x = rng.standard_normal((n_steps, 1, net.n_in)).astype(dtype)
@@ -168,16 +169,16 @@ def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
     noise = np.ascontiguousarray(np.transpose(xi, (1, 0, 2)), dtype=dtype) * t(kernels.noise_scale(0.4, 0.3))
     H_b, DS_b, Z_b = np.empty_like(H), np.empty_like(DS), np.empty_like(Z)
     H_b[0] = h0
-    kernels._forward_block(x, np.ascontiguousarray(p["W_in"].T), p["b_rec"], np.ascontiguousarray(p["W_rec"].T),
-                           p["W_out"], p["b_out"], noise, True, t(0.4), 1.0 - float(t(0.4)),
-                           kernels._ACT_TAGS["tanh"], True, 0, 1, H_b, DS_b, Z_b)
-    assert np.array_equal(H, H_b) and np.array_equal(DS, DS_b) and np.array_equal(Z, Z_b)
+    kernels._forward_block(x, kernels._augmented(p, dtype), p["W_out"], p["b_out"], noise, True, t(0.4),
+                           1.0 - float(t(0.4)), kernels._ACT_TAGS["tanh"], True, 0, 1, H_b, DS_b, Z_b)
+    rel = 1e-13 if dtype == "float64" else 1e-5
+    for name, got, want in (("H", H, H_b), ("DS", DS, DS_b), ("Z", Z, Z_b)):
+        assert_close(got, want, rel=rel, name=name)
     dz = rng.standard_normal(Z.shape).astype(dtype)
     grads = kernels.backward(p, x, H, DS.copy(), dz, alpha=0.4, rate_scale=0.01)
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
     block = [np.empty_like(p[k]) for k in names]
     kernels._bptt_block(dz, p["W_out"], t(0.01), p["W_rec"], t(0.4), t(1 - 0.4), x, H, 0, 1, DS.copy(), *block)
-    rel = 1e-13 if dtype == "float64" else 1e-5
     for name, ref in zip(names, block):
         assert_close(grads[name], ref, rel=rel, name=name)
 
