@@ -144,7 +144,7 @@ def _adam_kernel(ps, gs, ms, vs, m_out, v_out, scale, clip_norm, lr, beta1, beta
     updates `ps` in place, writing the new moments to `m_out`, `v_out` (which may be `ms`,
     `vs` themselves)::
 
-        g <- c * scale * g                   c = min(1, clip_norm / norm), 1 if not finite
+        g <- c * scale * g                   c = clip_norm / norm if norm > clip_norm, else 1
         m <- beta1 m + (1 - beta1) g
         v <- beta2 v + (1 - beta2) g^2
         p <- p - lr * (m / bias1) / (sqrt(v / bias2) + eps)

@@ -34,6 +34,11 @@ TRAIN_DEFAULTS: dict = {
     "or": {"train": _TABLE1},
     "xor": {"train": _TABLE1},
     "not": {"train": _TABLE1},
+    # With lr 1e-3, seeds 0 and 4 of seeds 0-6 ended on a plateau (accuracy 0.01-0.03 after
+    # 3000 steps, the gradient norm at 1e4-1e6), and which seeds did depended on the last
+    # bits of the arithmetic (seed 0 reached the criterion on another processor); with lr
+    # 5e-4 seeds 0-7 reached it in 100-450 steps.
+    "flipflop": {"train": {"lr": 5e-4}},
     # measured (seed 0): criterion at step 650, 10.5 s; with lr 1e-3 and batch 32 it was
     # at 0.11 accuracy after 3000 steps
     "flipflop3": {"train": {"lr": 3e-3, "batch_size": 64, "n_steps": 5000}},
