@@ -73,8 +73,6 @@ class Adam:
         """
         t = state.t + 1
         m, v = dict(state.m), dict(state.v)  # the untrained moments are shared, never written
-        if not names:
-            return AdamState(t=t, m=m, v=v), global_norm(grads, names)
         for k in names:  # the new moments are new arrays: the old state stays as it was
             m[k], v[k] = np.empty_like(state.m[k]), np.empty_like(state.v[k])
         norm = adam_update([params[k] for k in names], [grads[k] for k in names], [state.m[k] for k in names],
@@ -171,8 +169,8 @@ def _adam_kernel(ps, gs, ms, vs, m_out, v_out, scale, clip_norm, lr, beta1, beta
             gi = s * g[i]
             mi = beta1 * m[i] + (1.0 - beta1) * gi
             vi = beta2 * v[i] + (1.0 - beta2) * gi * gi
-            m2[i], v2[i] = mi, vi
-            p[i] -= lr * (mi / bias1) / (math.sqrt(vi / bias2) + eps)
+            m2[i], v2[i] = mi, vi  # rounded to the arrays' dtype, and used so below
+            p[i] -= lr * (m2[i] / bias1) / (math.sqrt(v2[i] / bias2) + eps)
     return norm
 
 
@@ -192,7 +190,18 @@ def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, ep
     ps, gs, ms, vs = entries(p), entries(g), entries(m), entries(v)
     m_out = ms if m_out is None else entries(m_out)
     v_out = vs if v_out is None else entries(v_out)
+    if not ps:
+        return 0.0
     dtype = ps[0].dtype
+    for name, arrays in (("p", ps), ("m", ms), ("v", vs), ("m_out", m_out), ("v_out", v_out)):
+        for a in arrays:  # one kernel call takes arrays of one dtype
+            if np.asarray(a).dtype != dtype:
+                fail(name, f"arrays of the parameters' dtype {dtype}", f"dtype {np.asarray(a).dtype}")
+
+    def readable(a):  # a flat, contiguous, writable-typed view or copy (one array type per tuple)
+        a = np.ascontiguousarray(a, dtype=dtype)
+        return (a if a.flags.writeable else a.copy()).reshape(-1)
+
     dt = dtype.type
     bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
     written = ps + m_out + v_out
@@ -200,9 +209,9 @@ def adam_update(p, g, m, v, *, t: int, lr: float, beta1: float, beta2: float, ep
     n = len(ps)
     flat = [a.reshape(-1) for a in work]
     new_m, new_v = tuple(flat[n:2 * n]), tuple(flat[2 * n:])
-    old_m = new_m if m_out is ms else tuple(np.ascontiguousarray(a).reshape(-1) for a in ms)
-    old_v = new_v if v_out is vs else tuple(np.ascontiguousarray(a).reshape(-1) for a in vs)
-    norm = _adam_kernel(tuple(flat[:n]), tuple(np.ascontiguousarray(a, dtype=dtype).reshape(-1) for a in gs),
+    old_m = new_m if m_out is ms else tuple(readable(a) for a in ms)
+    old_v = new_v if v_out is vs else tuple(readable(a) for a in vs)
+    norm = _adam_kernel(tuple(flat[:n]), tuple(readable(a) for a in gs),
                         old_m, old_v, new_m, new_v, dt(scale), math.inf if clip_norm is None else float(clip_norm),
                         dt(lr), dt(beta1), dt(beta2), dt(eps), dt(bias1), dt(bias2))
     for a, c in zip(written, work):  # write a strided array's copy back

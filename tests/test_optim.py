@@ -228,3 +228,20 @@ def test_update_returns_the_global_norm_and_leaves_the_old_state_alone(dtype):
         np.testing.assert_array_equal(new.m["c"], 0.0)
         assert new.m["a"].dtype == dtype and not np.array_equal(new.m["a"], state.m["a"])
         state = new
+
+
+def test_adam_update_takes_read_only_gradients_and_names_a_wrong_dtype():
+    """One kernel call takes one array type: a read-only gradient beside a writable one is
+    copied, a moment of another dtype than the parameters is refused by name."""
+    p = [np.zeros(3), np.zeros((2, 2))]
+    g0 = np.ones(3)
+    g0.flags.writeable = False
+    hyper = dict(t=1, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+    m, v = [np.zeros(3), np.zeros((2, 2))], [np.zeros(3), np.zeros((2, 2))]
+    norm = pr.optim.adam_update(p, [g0, np.ones((2, 2))], m, v, **hyper)
+    assert norm == pytest.approx(np.sqrt(7.0))
+    np.testing.assert_allclose(p[0], -0.1, rtol=1e-7)
+    with pytest.raises(pr.ValidationError, match="m_out"):
+        pr.optim.adam_update(p, [g0, np.ones((2, 2))], m, v, m_out=[np.zeros(3, np.float32), np.zeros((2, 2))],
+                             v_out=[np.zeros(3), np.zeros((2, 2))], **hyper)
+    assert pr.optim.adam_update([], [], [], [], **hyper) == 0.0
