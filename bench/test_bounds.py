@@ -268,4 +268,6 @@ def test_parts_of_a_single_trial_step(benchmark, dtype):
                  f"gradient norm {t_update * 1e3:.0f} us, the rest of train_step "
                  f"{(t_train_step - t_loss - t_update) * 1e3:.0f} us; all times here are the shortest call in this "
                  f"thread's CPU time, of 5 rounds of 20 calls of each in turn")
-    assert 0 < floor < t_forward + t_bptt < t_train_step
+    # the parts timed apart are no lower bound: inside the kernels one step's last loop
+    # overlaps the next step's first (at 0c199ae the float32 kernels took 226 us, their parts 230)
+    assert 0 < floor and 0 < t_forward + t_bptt < t_train_step
