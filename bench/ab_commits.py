@@ -3,6 +3,7 @@
     python bench/ab_commits.py 3b32d89                      # (50, 400, 1), both dtypes
     python bench/ab_commits.py 3b32d89 --size 50,400,64 --dtype float64 --rounds 6
     python bench/ab_commits.py 3b32d89 --one-process --rounds 40 --steps 20
+    python bench/ab_commits.py 8ebc20d --one-process --part backward   # one kernel and its wrapper
 
 A speed-up claimed against an earlier version is only meaningful when both are timed
 under the same conditions, and on a shared machine the conditions move by tens of percent
@@ -68,7 +69,7 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 import purernn, purernn_base
 dtype, (n_rec, n_steps, n_trials) = sys.argv[3], map(int, sys.argv[4].split(","))
-rounds, reps = int(sys.argv[5]), int(sys.argv[6])
+rounds, reps, part = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
 assert purernn.__file__.startswith(sys.argv[1]) and purernn_base.__file__.startswith(sys.argv[2])
 runs = {}
 for name, pr in (("base", purernn_base), ("this", purernn)):
@@ -78,16 +79,30 @@ for name, pr in (("base", purernn_base), ("this", purernn)):
     batch = pr.tasks.Batch(x, y, (rng.random((n_trials, n_steps, 2)) < 0.5).astype(float))
     opt = pr.Adam(lr=1e-3)
     state = opt.init(net.params)
+    p, cfg = net.params, net.config
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
+    h0 = np.zeros((n_trials, n_rec), dtype=dtype)
+    H, DS, _ = (a.copy() for a in pr.kernels.forward(p, x_tm, h0, None, alpha=cfg.alpha, sigma_rec=0.0,
+                                                      activation=cfg.activation))
+    DS0, dz = DS.copy(), (0.01 * rng.standard_normal((n_steps, n_trials, 2))).astype(dtype)
+    calls = {  # the whole step, or one kernel with its wrapper (BPTT from the same stored states)
+        "step": lambda pr=pr, net=net, batch=batch, opt=opt, state=state: pr.train_step(net, batch, opt, state),
+        "forward": lambda K=pr.kernels, p=p, x_tm=x_tm, h0=h0, cfg=cfg: K.forward(
+            p, x_tm, h0, None, alpha=cfg.alpha, sigma_rec=0.0, activation=cfg.activation),
+        "backward": lambda K=pr.kernels, p=p, x_tm=x_tm, H=H, DS=DS, DS0=DS0, dz=dz, cfg=cfg: (
+            np.copyto(DS, DS0), K.backward(p, x_tm, H, DS, dz, alpha=cfg.alpha, rate_scale=1e-4)),
+    }
     for _ in range(10):  # compiles (or loads) the kernels, warms the buffers
         result = pr.train_step(net, batch, opt, state)
-    runs[name] = (pr, net, batch, opt, state, result.loss)
+        calls[part]()
+    runs[name] = (calls[part], result.loss)
 for r in range(rounds):
     for name in (("base", "this") if r % 2 == 0 else ("this", "base")):
-        pr, net, batch, opt, state, loss = runs[name]
+        call, loss = runs[name]
         times = []
         for _ in range(reps):
             t0 = time.perf_counter()
-            pr.train_step(net, batch, opt, state)
+            call()
             times.append(time.perf_counter() - t0)
         print(name, np.median(times) * 1e3, loss, flush=True)
 """
@@ -100,7 +115,7 @@ def _one_process(base_tree: Path, tmp: str, dtype: str, args) -> list[tuple[floa
     if not (alias / "purernn_base").exists():
         (alias / "purernn_base").symlink_to(base_tree / "purernn")
     out = subprocess.run([sys.executable, "-c", _ONE_PROCESS, str(ROOT), str(alias), dtype, args.size,
-                          str(args.rounds), str(args.steps)], check=True, capture_output=True, text=True,
+                          str(args.rounds), str(args.steps), args.part], check=True, capture_output=True, text=True,
                          cwd=tempfile.gettempdir()).stdout.split("\n")
     got = {"base": [], "this": []}
     for line in filter(None, out):
@@ -125,7 +140,12 @@ def main(argv=None) -> None:
     parser.add_argument("--busy", action="store_true", help="keep one core busy with a spinning process")
     parser.add_argument("--one-process", action="store_true",
                         help="time both commits in one process, in alternating rounds of --steps steps")
+    parser.add_argument("--part", choices=["step", "forward", "backward"], default="step",
+                        help="with --one-process: time the training step (default), or kernels.forward or "
+                             "kernels.backward alone (BPTT from the same stored states each call)")
     args = parser.parse_args(argv)
+    if args.part != "step" and not args.one_process:
+        parser.error(f"--part {args.part} needs --one-process")
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     here = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True,
                           text=True).stdout.strip()
@@ -149,8 +169,10 @@ def main(argv=None) -> None:
                     print(f"  round {r + 1}: {args.base} {got['base'][0]:.3f} ms, {here} {got['this'][0]:.3f} ms "
                           f"(losses {got['base'][1]:.7g} / {got['this'][1]:.7g})", flush=True)
                 base_ms, this_ms = np.array(rows).T
+                what = "step" if args.part == "step" else f"kernels.{args.part} call (its copy of DS included)" \
+                    if args.part == "backward" else "kernels.forward call"
                 print(f"({args.size}) {dtype}: {args.base} {np.median(base_ms):.3f} ms, {here} {np.median(this_ms):.3f} "
-                      f"ms per step (medians over {args.rounds} rounds); {here}/{args.base} = "
+                      f"ms per {what} (medians over {args.rounds} rounds); {here}/{args.base} = "
                       f"{np.median(this_ms / base_ms):.2f} (per-round ratios {np.min(this_ms / base_ms):.2f}-"
                       f"{np.max(this_ms / base_ms):.2f})", flush=True)
             print(f"load average {load0:.2f} before, {os.getloadavg()[0]:.2f} after"
