@@ -274,8 +274,8 @@ def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
     (n_steps, n_rec) or (1, n_rec), Z (n_steps, n_out): the block kernel's arrays without
     their trial axis, W_in and W_rec transposed. The time loop does only what the next step
     needs: ``W_in x_t`` of all steps is one product before it and, with `keep`, the readouts
-    a loop after it (at 50 units, 0.94 (float32) and 0.91 (float64) of the time with all
-    of them inside)."""
+    a loop after it (with its wrapper at 50 units: 0.96 (float32) and 0.92 (float64) of the
+    time with all of them inside; ``bench/ab_commits.py --part forward``)."""
     n_steps, n_out = Z.shape
     n_rec = H.shape[1]
     drive = np.dot(x, W_in_T)  # (n_steps, n_rec): W_in x_t, all steps
@@ -405,10 +405,10 @@ def _bptt_trial(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, DS, gW_in, gW_r
     dz (n_steps, n_out), x (n_steps, n_in), H (n_steps + 1, n_rec), DS (n_steps, n_rec):
     the block kernel's arrays without their trial axis. The same recursion, with only what
     the next step needs inside the time loop: ``W_out^T dL/dz_t`` of all steps is one
-    product before it, and each gradient one sum over all steps after it, d_t (in DS once
-    the recursion has passed), h_t, x_t and dL/dz_t being rows of matrices: ``dL/dW_rec =
-    DS^T H[:-1]`` (at 50 units, 0.90 (float32) and 0.93 (float64) of the time with the
-    sums inside)."""
+    product before it. After it each gradient is one sum over all steps, since d_t (in DS
+    by then), h_t, x_t and dL/dz_t are rows of matrices: ``dL/dW_rec = DS^T H[:-1]`` is one
+    product (with its wrapper at 50 units: 0.89 (float32) and 0.93 (float64) of the time
+    with the sums inside; ``bench/ab_commits.py --part backward``)."""
     n_steps, n_rec = DS.shape
     readout = np.dot(dz, W_out)  # (n_steps, n_rec): W_out^T dL/dz_t, all steps
     g = np.zeros(n_rec, dtype=DS.dtype)  # g_t
