@@ -4,11 +4,12 @@
 
 A training step at (n_rec, n_steps, n_trials) = (50, 400, 64), the seed's size, does, per
 block of 32 trials and step, one (32, 50) x (50, 50) product forward and one in BPTT, and
-every 16 steps one (50, 512) x (512, 50) product for the weight gradient: 3 x 2 n_trials
-n_rec^2 n_steps FLOPs in all, the FLOPs counted by bench/test_step.py. At (1000, 100, 64)
-the products are (32, 1000) x (1000, 1000) per step and pass, (1000, 512) x (512, 1000)
-every 16 steps. Each product is timed here alone, as BLAS runs it on one thread inside the
-kernels, and so are the two elementwise passes that no implementation of the model can
+every 11 steps one (52, 352) x (352, 54) product for all the gradients (the stage of
+``kernels._bptt_block``: the rows [d_t, dL/dz_{t-1}] against [h_{t-1}, x_t, 1]): about 3 x 2
+n_trials n_rec^2 n_steps FLOPs in all, the FLOPs counted by bench/test_step.py. At (1000,
+100, 64) the products are (32, 1000) x (1000, 1000) per step and pass, (1002, 512) x (512,
+1004) every 16 steps. Each product is timed here alone, as BLAS runs it on one thread inside
+the kernels, and so are the two elementwise passes that no implementation of the model can
 leave out: the Euler update forward (tanh and its derivative) and the recursion of BPTT
 (``g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t``, ``d_t = alpha sigma'(a_t) g_t``,
 with the rate term of e_t; the readout's ``W_out^T dL/dz_t``, n_out terms per unit, is
@@ -110,8 +111,9 @@ def _kernels_alone(dtype, rng, size, block):
     try:
         t_forward = _best_ms(lambda: [kernels._forward_block(*fwd, b0, b1, H, DS, Z) for b0, b1 in blocks])
         dz = (0.01 * Z).astype(dtype)
-        bwd = (dz, p["W_out"], dt(0.0), p["W_rec"], dt(1.0), dt(0.0), x, H)
-        t_bptt = _best_ms(lambda: [kernels._bptt_block(*bwd, b0, b1, DS, *grads) for b0, b1 in blocks])
+        bwd = (dz, np.concatenate((p["W_rec"], p["W_out"])), dt(0.0), dt(1.0), dt(0.0), x, H)
+        stage = kernels._stage_steps(block, n_rec, 3, 2)
+        t_bptt = _best_ms(lambda: [kernels._bptt_block(*bwd, b0, b1, DS, stage, *grads) for b0, b1 in blocks])
     finally:
         _threads.restore_blas(previous)
     return t_forward, t_bptt
@@ -147,7 +149,8 @@ def test_parts_of_a_step(benchmark, dtype, size):
     n_rec, n_steps, n_trials = size
     n_blocks = kernels.trial_blocks(n_trials, n_rec)
     block = n_trials // n_blocks
-    full, last = divmod(n_steps, kernels._STAGE_STEPS)  # a block's full stages, steps in the last one
+    stage = kernels._stage_steps(block, n_rec, 3, 2)
+    full, last = divmod(n_steps, stage)  # a block's full stages, steps in the last one
     dt = np.dtype(dtype).type
     alpha = dt(1.0)
     t_forward, t_bptt = _kernels_alone(dtype, rng, size, block)
@@ -157,9 +160,10 @@ def test_parts_of_a_step(benchmark, dtype, size):
         """The parts of `share` of the blocks, as functions, with work arrays of their own."""
         a = rng.standard_normal((block, n_rec)).astype(dtype)
         out = np.empty((block, n_rec), dtype=dtype)
-        d = rng.standard_normal((kernels._STAGE_STEPS * block, n_rec)).astype(dtype)
-        d_last = d[:last * block]
-        outer = np.empty((n_rec, n_rec), dtype=dtype)
+        rows_l = rng.standard_normal((stage * block, n_rec + 2)).astype(dtype)  # [d_t, dL/dz_{t-1}]
+        rows_r = rng.standard_normal((stage * block, n_rec + 3 + 1)).astype(dtype)  # [h_{t-1}, x_t, 1]
+        last_l, last_r = rows_l[:last * block], rows_r[:last * block]
+        outer = np.empty((n_rec + 2, n_rec + 4), dtype=dtype)
         flat = rng.standard_normal(block * n_rec).astype(dtype)
         h, ds = np.empty_like(flat), np.empty_like(flat)
         g, back = (rng.standard_normal(flat.size).astype(dtype) for _ in range(2))
@@ -167,9 +171,9 @@ def test_parts_of_a_step(benchmark, dtype, size):
         steps = n_steps * blocks  # block steps per pass (forward or BPTT)
 
         def stages():
-            _products_tn(d, d, outer, full * blocks)
+            _products_tn(rows_l, rows_r, outer, full * blocks)
             if last:
-                _products_tn(d_last, d_last, outer, blocks)
+                _products_tn(last_l, last_r, outer, blocks)
 
         return {
             "products": lambda: _products(a, w, out, steps),
@@ -198,8 +202,8 @@ def test_parts_of_a_step(benchmark, dtype, size):
     NOTES.append(f"step {size}, {dtype}, its parts alone on one thread: {n_steps * n_blocks} products "
                  f"({block},{n_rec})x({n_rec},{n_rec}) {t_step:.2f} ms "
                  f"({2 * block * n_rec**2 * n_steps * n_blocks / t_step / 1e6:.1f} GFLOP/s) per pass, x2 passes; "
-                 f"weight-gradient products {t_stage:.2f} ms; Euler/tanh update {t_euler:.2f} ms; BPTT's "
-                 f"recursion {t_rec:.2f} ms")
+                 f"gradient products ({stage} steps a stage) {t_stage:.2f} ms; Euler/tanh update {t_euler:.2f} ms; "
+                 f"BPTT's recursion {t_rec:.2f} ms")
     NOTES.append(f"  the kernels on one thread, all {n_blocks} blocks: forward {t_forward:.2f} ms (its products and "
                  f"Euler update alone: {t_step + t_euler:.2f} ms), BPTT with the gradient sums {t_bptt:.2f} ms "
                  f"(its products and recursion alone: {t_step + t_stage + t_rec:.2f} ms); the rest is the other "

@@ -299,93 +299,84 @@ def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
 # ---------------------------------------------------------------------------------------
 
 
-#: Steps of a block whose weight-gradient terms are summed by one product (see _bptt_block).
+#: A stage's product (n_rec + n_out, rows) x (rows, n_rec + n_in + 1) runs 1.4-1.6 times as
+#: fast with at most this many multiply-adds (measured at 32-128 units, both dtypes; at 1000
+#: units no size is faster than _STAGE_STEPS steps of 32 trials).
+_SMALL_PRODUCT = 10**6
 _STAGE_STEPS = 16
 
 
+def _stage_steps(n_block: int, n_rec: int, n_in: int, n_out: int) -> int:
+    """Steps per stage of :func:`_bptt_block` for a block of `n_block` trials (at most 32)."""
+    rows = _SMALL_PRODUCT // ((n_rec + n_out) * (n_rec + n_in + 1))
+    return min(2 * _STAGE_STEPS, rows // n_block) if rows >= n_block else _STAGE_STEPS
+
+
+@_inline
+def _add_product(A, B, out, sums):
+    """sums += A^T B, with `out` as the product's scratch."""
+    np.dot(A.T, B, out)
+    for i in range(sums.shape[0]):
+        for j in range(sums.shape[1]):
+            sums[i, j] += out[i, j]
+
+
 @_jit
-def _bptt_block(dz, W_out, rate_scale, W_rec, alpha, leak, x, H, b0, b1, DS, gW_in, gW_rec, gb_rec, gW_out,
+def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_steps, gW_in, gW_rec, gb_rec, gW_out,
                 gb_out):
-    """BPTT for trials [b0, b1): d_t in place of sigma'(a_t), and the block's gradients.
+    """BPTT for trials [b0, b1) (the module's recursion) and the block's gradient sums.
 
-        e_t = W_out^T dL/dz_t + rate_scale h_t          direct dL/dh_t
-        g_T = e_T
-        g_t = e_t + (1 - alpha) g_{t+1} + W_rec^T d_{t+1}
-        d_t = alpha sigma'(a_t) * g_t                    d_t = dL/da_t
+    dz (n_steps, n_trials, n_out) is dL/dz_t; ``W_back = [W_rec; W_out]``; rate_scale is
+    l2_rates / (n_trials n_steps); H (h_0..h_T) and DS (sigma'(a_t)) are only read; the g*
+    arrays get the block's sums; ``leak = 1 - alpha`` is of the arrays' dtype.
 
-        dL/dW_rec = sum_t d_t h_{t-1}^T   dL/dW_in = sum_t d_t x_t^T   dL/db_rec = sum_t d_t
-        dL/dW_out = sum_t dL/dz_t h_t^T   dL/db_out = sum_t dL/dz_t
-
-    dz (n_steps, n_trials, n_out) is dL/dz_t = m (z_t - y_t) / n_trials; rate_scale is
-    l2_rates / (n_trials n_steps); H (n_steps + 1, n_trials, n_rec) holds h_0..h_T; DS
-    (n_steps, n_trials, n_rec) holds sigma'(a_t) on entry and d_t on exit; the g* arrays get
-    the sums over the block's trials; ``leak = 1 - alpha`` is of the arrays' dtype (computed
-    here from a float32 alpha it would be float64, and so the loops). In row form ``d_{t+1}
-    @ W_rec`` is ``(W_rec^T d_{t+1})^T``, one product for the block. The rows d_t and
-    h_{t-1} of _STAGE_STEPS steps are copied side by side while they are in cache, and their
-    terms of dL/dW_rec summed by one product with an inner dimension of _STAGE_STEPS x
-    n_block (a product per step, inner dimension n_block, would run at a fraction of the
-    BLAS speed).
+    Step t of a trial gives the rows ``l_t = [d_t, dL/dz_{t-1}]`` and ``r_t = [h_{t-1}, x_t,
+    1]`` (dL/dz_0 = 0; a last pair ``[0, dL/dz_T]``, ``[h_T, 0, 1]``), so that ``sum_t
+    l_t^T r_t = [[dL/dW_rec, dL/dW_in, dL/db_rec], [dL/dW_out, ., dL/db_out]]`` and the rows
+    l_{t+1} @ W_back are ``W_rec^T d_{t+1} + W_out^T dL/dz_t``, the recursion's product and
+    readout term at once. The rows of `stage_steps` steps are summed by one product while in
+    cache (:func:`_stage_steps`); a product per step, of inner dimension n_block, ran at a
+    fraction of the BLAS speed.
     """
     n_steps, n_trials, n_rec = DS.shape
     n_in, n_out, nb = x.shape[2], dz.shape[2], b1 - b0
-    g = np.empty((nb, n_rec), dtype=DS.dtype)  # g_t of the block
-    back = np.empty((nb, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1} of the block
-    d_stage = np.empty((_STAGE_STEPS * nb, n_rec), dtype=DS.dtype)  # d_t rows of the stage
-    h_stage = np.empty((_STAGE_STEPS * nb, n_rec), dtype=DS.dtype)  # h_{t-1} rows of the stage
-    outer = np.empty((n_rec, n_rec), dtype=DS.dtype)
-    gW_in_T = np.zeros((n_in, n_rec), dtype=DS.dtype)  # rows contiguous along units
-    for i in range(n_rec):  # loops: a slice assignment compiles several times as much code
-        gb_rec[i] = 0.0
-        for j in range(n_rec):
-            gW_rec[i, j] = 0.0
-    for o in range(n_out):
-        gb_out[o] = 0.0
-        for i in range(n_rec):
-            gW_out[o, i] = 0.0
-    staged = 0  # steps in the stage
+    n_l, n_r = n_rec + n_out, n_rec + n_in + 1
+    L = np.empty(((stage_steps + 1) * nb, n_l), dtype=DS.dtype)  # rows l_t of a stage, then l_{t+1}
+    R = np.empty(((stage_steps + 1) * nb, n_r), dtype=DS.dtype)  # rows r_t of a stage
+    out = np.empty((n_l, n_r), dtype=DS.dtype)
+    sums = np.zeros((n_l, n_r), dtype=DS.dtype)
+    g = np.zeros((nb, n_rec), dtype=DS.dtype)  # g_t of the block
+    back = np.empty((nb, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1} + W_out^T dL/dz_t of the block
+    after = stage_steps * nb  # the rows l_{t+1} past the stage: [0, dL/dz_T] first
+    L[after:, :n_rec], L[after:, n_rec:] = 0.0, dz[n_steps - 1, b0:b1]
+    R[after:, :n_rec], R[after:, n_rec:], R[after:, n_r - 1] = H[n_steps, b0:b1], 0.0, 1.0
+    _add_product(L[after:], R[after:], out, sums)
+    nxt, staged = after, 0  # the first row of l_{t+1}; steps in the stage
     for t in range(n_steps - 1, -1, -1):
-        if t < n_steps - 1:
-            _rows_times(DS[t + 1, b0:b1], W_rec, back)
+        _rows_times(L[nxt:nxt + nb], W_back, back)
+        first = staged * nb
         for b in range(nb):
-            # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t, one contiguous row at a time
-            if t < n_steps - 1:
-                for i in range(n_rec):
-                    g[b, i] = leak * g[b, i] + back[b, i] + rate_scale * H[t + 1, b0 + b, i]
-            else:
-                for i in range(n_rec):
-                    g[b, i] = rate_scale * H[t + 1, b0 + b, i]
-            row = staged * nb + b
-            for o in range(n_out):  # + W_out^T dL/dz_t, and the readout's gradients
-                c = dz[t, b0 + b, o]
-                gb_out[o] += c
-                for i in range(n_rec):
-                    g[b, i] += c * W_out[o, i]
-                for i in range(n_rec):
-                    gW_out[o, i] += c * H[t + 1, b0 + b, i]
             # short loops over two or three arrays each: LLVM vectorizes them
+            for i in range(n_rec):  # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t
+                g[b, i] = leak * g[b, i] + back[b, i] + rate_scale * H[t + 1, b0 + b, i]
             for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t
-                d_stage[row, i] = alpha * DS[t, b0 + b, i] * g[b, i]
+                L[first + b, i] = alpha * DS[t, b0 + b, i] * g[b, i]
+            for o in range(n_out):
+                L[first + b, n_rec + o] = dz[t - 1, b0 + b, o] if t > 0 else 0.0
             for i in range(n_rec):
-                DS[t, b0 + b, i] = d_stage[row, i]
-            for i in range(n_rec):
-                h_stage[row, i] = H[t, b0 + b, i]  # h_{t-1}, beside d_t
-            for i in range(n_rec):
-                gb_rec[i] += d_stage[row, i]
+                R[first + b, i] = H[t, b0 + b, i]
             for j in range(n_in):
-                c = x[t, b0 + b, j]
-                for i in range(n_rec):
-                    gW_in_T[j, i] += c * d_stage[row, i]
-        staged += 1
-        if staged == _STAGE_STEPS or t == 0:  # the stage's sum_t d_t h_{t-1}^T, one product
-            np.dot(d_stage[:staged * nb].T, h_stage[:staged * nb], outer)
-            for i in range(n_rec):
-                for j in range(n_rec):
-                    gW_rec[i, j] += outer[i, j]
-            staged = 0
-    for i in range(n_rec):
-        for j in range(n_in):
-            gW_in[i, j] = gW_in_T[j, i]
+                R[first + b, n_rec + j] = x[t, b0 + b, j]
+            R[first + b, n_r - 1] = 1.0
+        nxt, staged = first, staged + 1
+        if staged == stage_steps or t == 0:  # the stage's sum_t l_t^T r_t
+            _add_product(L[:staged * nb], R[:staged * nb], out, sums)
+            for b in range(nb):  # l_t, needed by the next step, past the stage
+                for i in range(n_l):
+                    L[after + b, i] = L[first + b, i]
+            nxt, staged = after, 0
+    gW_rec[:], gW_in[:], gb_rec[:] = sums[:n_rec, :n_rec], sums[:n_rec, n_rec:n_r - 1], sums[:n_rec, n_r - 1]
+    gW_out[:], gb_out[:] = sums[n_rec:, :n_rec], sums[n_rec:, n_r - 1]
 
 
 @_inline
@@ -558,7 +549,8 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     Parameters
     ----------
     params, x_tm, alpha
-        As in :func:`forward`; `H` and `DS` come from it (`DS` becomes d_t = dL/da_t).
+        As in :func:`forward`; `H` and `DS` come from it (a single trial's kernel overwrites
+        `DS` with d_t = dL/da_t; the block kernel only reads it).
     dz : ndarray, shape (n_steps, n_trials, n_out)
         dL/dz_t = m (z_t - y_t) / n_trials, time-major.
     rate_scale : float
@@ -575,21 +567,23 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     Blocks of trials run the recursion and sum their own gradients on several threads
     (:func:`purernn._threads.run_parallel`); the blocks' sums are then added in block order.
     """
-    W_rec = params["W_rec"]
+    W_rec, W_out = params["W_rec"], params["W_out"]
     dtype = W_rec.dtype
     n_trials, n_rec = DS.shape[1], DS.shape[2]
-    args = (_c(dz, dtype), _c(params["W_out"], dtype), dtype.type(rate_scale), _c(W_rec, dtype),
-            dtype.type(alpha), dtype.type(1.0 - alpha), _c(x_tm, dtype), H)
+    dz, x_tm = _c(dz, dtype), _c(x_tm, dtype)
+    rate_scale, alpha, leak = dtype.type(rate_scale), dtype.type(alpha), dtype.type(1.0 - alpha)
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
     if n_trials == 1:  # one trial: the 2-D kernel, on views without the trial axis, writing the sums
         grads = {k: np.empty(np.shape(params[k]), dtype=dtype) for k in names}
-        trial = (args[0].reshape(-1, args[0].shape[2]), *args[1:6], args[6].reshape(-1, args[6].shape[2]),
-                 H.reshape(-1, n_rec), DS.reshape(-1, n_rec)) + tuple(grads.values())
-        _threads.run_parallel([(_bptt_trial, trial)])
+        trial = (dz.reshape(-1, dz.shape[2]), _c(W_out, dtype), rate_scale, _c(W_rec, dtype), alpha, leak,
+                 x_tm.reshape(-1, x_tm.shape[2]), H.reshape(-1, n_rec), DS.reshape(-1, n_rec))
+        _threads.run_parallel([(_bptt_trial, trial + tuple(grads.values()))])
         return grads
     blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
+    stage = _stage_steps(max(b1 - b0 for b0, b1 in blocks), n_rec, x_tm.shape[2], dz.shape[2])
+    args = (dz, _c(np.concatenate((W_rec, W_out)), dtype), rate_scale, alpha, leak, x_tm, H)  # W_back
     parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
-    _threads.run_parallel([(_bptt_block, args + (b0, b1, DS) + tuple(part[k] for part in parts))
+    _threads.run_parallel([(_bptt_block, args + (b0, b1, DS, stage) + tuple(part[k] for part in parts))
                            for k, (b0, b1) in enumerate(blocks)])
     grads = {}
     for name, part in zip(names, parts):  # the blocks' sums added in block order

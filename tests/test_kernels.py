@@ -128,10 +128,11 @@ def test_simulate_and_gradient_match_reference(activation, alpha, dale, rng):
 @pytest.mark.parametrize("alpha", [1.0, 0.3])
 def test_parallel_trial_blocks_match_reference(activation, alpha, rng):
     """Enough trials for the kernels to run several blocks of trials in parallel, and
-    enough steps for two full stages of the weight-gradient sums and a partial one."""
-    n_trials, n_steps = 70, 2 * kernels._STAGE_STEPS + 5
+    enough steps for two full stages of the gradient sums and a partial one."""
+    n_trials = 70
     net = make_net(rng, n_rec=12, activation=activation, alpha=alpha, sigma_rec=0.2)
-    assert kernels.trial_blocks(n_trials, net.n_rec) == 3
+    assert kernels.trial_blocks(n_trials, net.n_rec) == 3  # 23, 23 and 24 trials
+    n_steps = 2 * kernels._stage_steps(24, net.n_rec, net.n_in, net.n_out) + 5
     x, y, mask = make_data(rng, n_trials, n_steps, net.n_in, net.n_out)
     noise = rng.standard_normal((n_trials, n_steps, net.n_rec))
     h0 = 0.3 * rng.standard_normal(net.n_rec)  # one state for all trials
@@ -145,7 +146,8 @@ def test_one_trial_and_small_blocks_match_reference(activation, rng):
     kernels multiply with the same loops."""
     net = make_net(rng, n_rec=19, activation=activation, alpha=0.3, sigma_rec=0.2)
     for n_trials in (1, 3):
-        x, y, mask = make_data(rng, n_trials, 2 * kernels._STAGE_STEPS + 5, net.n_in, net.n_out)
+        n_steps = 2 * kernels._stage_steps(2, net.n_rec, net.n_in, net.n_out) + 5
+        x, y, mask = make_data(rng, n_trials, n_steps, net.n_in, net.n_out)
         noise = rng.standard_normal((n_trials, x.shape[1], net.n_rec))
         h0 = 0.5 * rng.standard_normal((n_trials, net.n_rec))
         _compare_with_reference(net, x, y, mask, noise, h0)
@@ -154,11 +156,12 @@ def test_one_trial_and_small_blocks_match_reference(activation, rng):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
     """The 2-D kernels of a single trial against the block kernels run on the same trial
-    as a block of one: the same states and gradients up to the order of two sums (the
+    as a block of one: the same states and gradients up to the order of the sums (the
     input drive and bias are terms of the block kernel's product, passes after the single
-    trial's; the weight gradient is one product instead of stages)."""
+    trial's; the gradients are one product instead of stages). The block kernel runs with
+    stages of 1, 3 and 7 steps and of its own size: full stages, a partial last one."""
     net = make_net(rng, n_rec=21, alpha=0.4, sigma_rec=0.3, dtype=dtype)
-    p, n_steps = net.params, 3 * kernels._STAGE_STEPS + 2
+    p, n_steps = net.params, 3 * kernels._stage_steps(1, 21, net.n_in, net.n_out) + 2
     x = rng.standard_normal((n_steps, 1, net.n_in)).astype(dtype)
     xi = rng.standard_normal((1, n_steps, net.n_rec))
     h0 = 0.5 * rng.standard_normal((1, net.n_rec)).astype(dtype)
@@ -177,10 +180,26 @@ def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
     dz = rng.standard_normal(Z.shape).astype(dtype)
     grads = kernels.backward(p, x, H, DS.copy(), dz, alpha=0.4, rate_scale=0.01)
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
-    block = [np.empty_like(p[k]) for k in names]
-    kernels._bptt_block(dz, p["W_out"], t(0.01), p["W_rec"], t(0.4), t(1 - 0.4), x, H, 0, 1, DS.copy(), *block)
-    for name, ref in zip(names, block):
-        assert_close(grads[name], ref, rel=rel, name=name)
+    W_back = np.ascontiguousarray(np.concatenate((p["W_rec"], p["W_out"])))
+    DS_in = DS.copy()
+    for stage in (1, 3, 7, kernels._stage_steps(1, 21, net.n_in, net.n_out)):
+        block = [np.empty_like(p[k]) for k in names]
+        kernels._bptt_block(dz, W_back, t(0.01), t(0.4), t(1 - 0.4), x, H, 0, 1, DS, stage, *block)
+        for name, ref in zip(names, block):
+            assert_close(grads[name], ref, rel=rel, name=f"{name}, stages of {stage}")
+    assert np.array_equal(DS, DS_in)  # the block kernel only reads sigma'(a_t)
+
+
+def test_gradient_stages_stay_small_products_where_a_step_fits():
+    """Stages of the block BPTT: at most 10^6 multiply-adds in their product (n_rec + n_out,
+    rows) x (rows, n_rec + n_in + 1) while one step of the block fits, at most 32 steps."""
+    for n_block, n_rec, n_in, n_out in ((32, 50, 3, 2), (32, 128, 3, 2), (22, 64, 10, 33), (2, 8, 2, 2)):
+        steps = kernels._stage_steps(n_block, n_rec, n_in, n_out)
+        madds = (n_rec + n_out) * (n_rec + n_in + 1)
+        assert 1 <= steps <= 32
+        assert steps * n_block * madds <= kernels._SMALL_PRODUCT < (steps + 1) * n_block * madds or steps == 32
+    assert kernels._stage_steps(32, 50, 3, 2) == 11  # 352 rows: 52 x 54 x 352 = 988416
+    assert kernels._stage_steps(32, 1000, 3, 2) == kernels._STAGE_STEPS  # no step fits: 512 rows
 
 
 def test_trial_blocks_depend_only_on_sizes():
