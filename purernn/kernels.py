@@ -299,9 +299,10 @@ def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
 # ---------------------------------------------------------------------------------------
 
 
-#: A stage's product (n_rec + n_out, rows) x (rows, n_rec + n_in + 1) runs 1.4-1.6 times as
-#: fast with at most this many multiply-adds (measured at 32-128 units, both dtypes; at 1000
-#: units no size is faster than _STAGE_STEPS steps of 32 trials).
+#: A stage's product (n_rec + n_out, rows) x (rows, n_rec + n_in + 1) runs 1.2-1.5 times as
+#: fast with at most this many multiply-adds (OpenBLAS on one thread, 32-128 units, both
+#: dtypes). Where not one step of the block fits (256 and 1000 units: 384 rows ran as fast
+#: as 512) a stage has _STAGE_STEPS steps; never more than twice that (its rows stay in L2).
 _SMALL_PRODUCT = 10**6
 _STAGE_STEPS = 16
 
