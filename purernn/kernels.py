@@ -337,7 +337,9 @@ def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_ste
     l_{t+1} @ W_back are ``W_rec^T d_{t+1} + W_out^T dL/dz_t``, the recursion's product and
     readout term at once. The rows of `stage_steps` steps are summed by one product while in
     cache (:func:`_stage_steps`); a product per step, of inner dimension n_block, ran at a
-    fraction of the BLAS speed.
+    fraction of the BLAS speed. With its wrapper at (50, 400, 64): 0.70 (float32) and 0.75
+    (float64) of the time of stages for dL/dW_rec alone and loops for the other sums
+    (``bench/ab_commits.py --part backward``).
     """
     n_steps, n_trials, n_rec = DS.shape
     n_in, n_out, nb = x.shape[2], dz.shape[2], b1 - b0
