@@ -106,14 +106,14 @@ def _kernels_alone(dtype, rng, size, block):
     fwd = (x, kernels._augmented(p, dtype), p["W_out"], p["b_out"], np.zeros((1, 1, 1), dtype=dtype), False,
            dt(1.0), 0.0, kernels._ACT_TAGS["tanh"], True)
     blocks = _threads.bounds(n_trials, n_trials // block)
-    grads = [np.empty(np.shape(p[k]), dtype=dtype) for k in ("W_in", "W_rec", "b_rec", "W_out", "b_out")]
+    sums = np.zeros((n_rec + 2, n_rec + 3 + 1), dtype=dtype)  # the gradients of a block, as the kernel lays them out
     previous = _threads.serial_blas()
     try:
         t_forward = _best_ms(lambda: [kernels._forward_block(*fwd, b0, b1, H, DS, Z) for b0, b1 in blocks])
         dz = (0.01 * Z).astype(dtype)
         bwd = (dz, np.concatenate((p["W_rec"], p["W_out"])), dt(0.0), dt(1.0), dt(0.0), x, H)
         stage = kernels._stage_steps(block, n_rec, 3, 2)
-        t_bptt = _best_ms(lambda: [kernels._bptt_block(*bwd, b0, b1, DS, stage, *grads) for b0, b1 in blocks])
+        t_bptt = _best_ms(lambda: [kernels._bptt_block(*bwd, b0, b1, DS, stage, sums) for b0, b1 in blocks])
     finally:
         _threads.restore_blas(previous)
     return t_forward, t_bptt

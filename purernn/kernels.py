@@ -323,13 +323,14 @@ def _add_product(A, B, out, sums):
 
 
 @_jit
-def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_steps, gW_in, gW_rec, gb_rec, gW_out,
-                gb_out):
+def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_steps, sums):
     """BPTT for trials [b0, b1) (the module's recursion) and the block's gradient sums.
 
     dz (n_steps, n_trials, n_out) is dL/dz_t; ``W_back = [W_rec; W_out]``; rate_scale is
-    l2_rates / (n_trials n_steps); H (h_0..h_T) and DS (sigma'(a_t)) are only read; the g*
-    arrays get the block's sums; ``leak = 1 - alpha`` is of the arrays' dtype.
+    l2_rates / (n_trials n_steps); H (h_0..h_T) and DS (sigma'(a_t)) are only read; `sums`
+    (n_rec + n_out, n_rec + n_in + 1), zeros on entry, gets the block's gradients, laid out
+    as below; ``leak = 1 - alpha`` is of the arrays' dtype (computed here from a float32
+    alpha it would be float64, and so the loops).
 
     Step t of a trial gives the rows ``l_t = [d_t, dL/dz_{t-1}]`` and ``r_t = [h_{t-1}, x_t,
     1]`` (dL/dz_0 = 0; a last pair ``[0, dL/dz_T]``, ``[h_T, 0, 1]``), so that ``sum_t
@@ -347,12 +348,14 @@ def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_ste
     L = np.empty(((stage_steps + 1) * nb, n_l), dtype=DS.dtype)  # rows l_t of a stage, then l_{t+1}
     R = np.empty(((stage_steps + 1) * nb, n_r), dtype=DS.dtype)  # rows r_t of a stage
     out = np.empty((n_l, n_r), dtype=DS.dtype)
-    sums = np.zeros((n_l, n_r), dtype=DS.dtype)
     g = np.zeros((nb, n_rec), dtype=DS.dtype)  # g_t of the block
     back = np.empty((nb, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1} + W_out^T dL/dz_t of the block
     after = stage_steps * nb  # the rows l_{t+1} past the stage: [0, dL/dz_T] first
-    L[after:, :n_rec], L[after:, n_rec:] = 0.0, dz[n_steps - 1, b0:b1]
-    R[after:, :n_rec], R[after:, n_rec:], R[after:, n_r - 1] = H[n_steps, b0:b1], 0.0, 1.0
+    for b in range(nb):  # loops: slice assignments would compile three times as long
+        for i in range(n_l):
+            L[after + b, i] = dz[n_steps - 1, b0 + b, i - n_rec] if i >= n_rec else 0.0
+        for i in range(n_r):
+            R[after + b, i] = H[n_steps, b0 + b, i] if i < n_rec else (1.0 if i == n_r - 1 else 0.0)
     _add_product(L[after:], R[after:], out, sums)
     nxt, staged = after, 0  # the first row of l_{t+1}; steps in the stage
     for t in range(n_steps - 1, -1, -1):
@@ -378,8 +381,6 @@ def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_ste
                 for i in range(n_l):
                     L[after + b, i] = L[first + b, i]
             nxt, staged = after, 0
-    gW_rec[:], gW_in[:], gb_rec[:] = sums[:n_rec, :n_rec], sums[:n_rec, n_rec:n_r - 1], sums[:n_rec, n_r - 1]
-    gW_out[:], gb_out[:] = sums[n_rec:, :n_rec], sums[n_rec:, n_r - 1]
 
 
 @_inline
@@ -585,13 +586,11 @@ def backward(params, x_tm, H, DS, dz, *, alpha: float, rate_scale: float) -> dic
     blocks = _threads.bounds(n_trials, trial_blocks(n_trials, n_rec))
     stage = _stage_steps(max(b1 - b0 for b0, b1 in blocks), n_rec, x_tm.shape[2], dz.shape[2])
     args = (dz, _c(np.concatenate((W_rec, W_out)), dtype), rate_scale, alpha, leak, x_tm, H)  # W_back
-    parts = [np.empty((len(blocks),) + np.shape(params[k]), dtype=dtype) for k in names]
-    _threads.run_parallel([(_bptt_block, args + (b0, b1, DS, stage) + tuple(part[k] for part in parts))
-                           for k, (b0, b1) in enumerate(blocks)])
-    grads = {}
-    for name, part in zip(names, parts):  # the blocks' sums added in block order
-        grads[name] = part[0].copy()
-        for k in range(1, len(blocks)):
-            grads[name] += part[k]
-    return grads
+    parts = np.zeros((len(blocks), n_rec + dz.shape[2], n_rec + x_tm.shape[2] + 1), dtype=dtype)
+    _threads.run_parallel([(_bptt_block, args + (b0, b1, DS, stage, parts[k])) for k, (b0, b1) in enumerate(blocks)])
+    sums = parts[0].copy()
+    for k in range(1, len(blocks)):  # the blocks' sums added in block order
+        sums += parts[k]
+    return {"W_in": sums[:n_rec, n_rec:-1].copy(), "W_rec": sums[:n_rec, :n_rec].copy(),
+            "b_rec": sums[:n_rec, -1].copy(), "W_out": sums[n_rec:, :n_rec].copy(), "b_out": sums[n_rec:, -1].copy()}
 

@@ -182,9 +182,12 @@ def test_one_trial_kernels_compute_what_the_block_kernels_compute(dtype, rng):
     names = ("W_in", "W_rec", "b_rec", "W_out", "b_out")
     W_back = np.ascontiguousarray(np.concatenate((p["W_rec"], p["W_out"])))
     DS_in = DS.copy()
+    n_rec, n_in = net.n_rec, net.n_in
     for stage in (1, 3, 7, kernels._stage_steps(1, 21, net.n_in, net.n_out)):
-        block = [np.empty_like(p[k]) for k in names]
-        kernels._bptt_block(dz, W_back, t(0.01), t(0.4), t(1 - 0.4), x, H, 0, 1, DS, stage, *block)
+        sums = np.zeros((n_rec + net.n_out, n_rec + n_in + 1), dtype=dtype)
+        kernels._bptt_block(dz, W_back, t(0.01), t(0.4), t(1 - 0.4), x, H, 0, 1, DS, stage, sums)
+        block = (sums[:n_rec, n_rec:-1], sums[:n_rec, :n_rec], sums[:n_rec, -1], sums[n_rec:, :n_rec],
+                 sums[n_rec:, -1])  # W_in, W_rec, b_rec, W_out, b_out
         for name, ref in zip(names, block):
             assert_close(grads[name], ref, rel=rel, name=f"{name}, stages of {stage}")
     assert np.array_equal(DS, DS_in)  # the block kernel only reads sigma'(a_t)
