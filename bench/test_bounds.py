@@ -3,8 +3,9 @@
     pytest bench/test_bounds.py
 
 A training step at (n_rec, n_steps, n_trials) = (50, 400, 64), the seed's size, does, per
-block of 32 trials and step, one (32, 50) x (50, 50) product forward and one in BPTT, and
-every 11 steps one (52, 352) x (352, 54) product for all the gradients (the stage of
+block of 32 trials and step, one (32, 50) x (50, 50) product forward and one in BPTT (the
+kernels' products have 4 and 2 more rows of W for the inputs, bias and readout: the parts
+here leave those out), and every 11 steps one (52, 352) x (352, 54) product for all the gradients (the stage of
 ``kernels._bptt_block``: the rows [d_t, dL/dz_{t-1}] against [h_{t-1}, x_t, 1]): about 3 x 2
 n_trials n_rec^2 n_steps FLOPs in all, the FLOPs counted by bench/test_step.py. At (1000,
 100, 64) the products are (32, 1000) x (1000, 1000) per step and pass, (1002, 512) x (512,
@@ -106,7 +107,8 @@ def _kernels_alone(dtype, rng, size, block):
     fwd = (x, kernels._augmented(p, dtype), p["W_out"], p["b_out"], np.zeros((1, 1, 1), dtype=dtype), False,
            dt(1.0), 0.0, kernels._ACT_TAGS["tanh"], True)
     blocks = _threads.bounds(n_trials, n_trials // block)
-    sums = np.zeros((n_rec + 2, n_rec + 3 + 1), dtype=dtype)  # the gradients of a block, as the kernel lays them out
+    # the gradients of a block, as the kernel lays them out; the timed calls keep adding to them
+    sums = np.zeros((n_rec + 2, n_rec + 3 + 1), dtype=dtype)
     previous = _threads.serial_blas()
     try:
         t_forward = _best_ms(lambda: [kernels._forward_block(*fwd, b0, b1, H, DS, Z) for b0, b1 in blocks])

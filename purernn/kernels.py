@@ -299,16 +299,16 @@ def _forward_trial(x, W_in_T, b_rec, W_rec_T, W_out, b_out, noise, has_noise, al
 # ---------------------------------------------------------------------------------------
 
 
-#: A stage's product (n_rec + n_out, rows) x (rows, n_rec + n_in + 1) runs 1.2-1.5 times as
-#: fast with at most this many multiply-adds (OpenBLAS on one thread, 32-128 units, both
-#: dtypes). Where not one step of the block fits (256 and 1000 units: 384 rows ran as fast
-#: as 512) a stage has _STAGE_STEPS steps; never more than twice that (its rows stay in L2).
+#: A stage's product (n_rec + n_out, rows) x (rows, n_rec + n_in + 1) ran 1.2-1.5 times as
+#: fast per multiply-add with at most this many (OpenBLAS on one thread, 32-128 units, both
+#: dtypes). At 128-150 units one step of 32 trials is such a product, and ran as fast as 2-16
+#: steps; where not one step fits (256, 1000 units: 384 rows as fast as 512), _STAGE_STEPS.
 _SMALL_PRODUCT = 10**6
 _STAGE_STEPS = 16
 
 
 def _stage_steps(n_block: int, n_rec: int, n_in: int, n_out: int) -> int:
-    """Steps per stage of :func:`_bptt_block` for a block of `n_block` trials (at most 32)."""
+    """Steps per stage (1 to 32) of :func:`_bptt_block` for a block of `n_block` trials."""
     rows = _SMALL_PRODUCT // ((n_rec + n_out) * (n_rec + n_in + 1))
     return min(2 * _STAGE_STEPS, rows // n_block) if rows >= n_block else _STAGE_STEPS
 
@@ -324,63 +324,67 @@ def _add_product(A, B, out, sums):
 
 @_jit
 def _bptt_block(dz, W_back, rate_scale, alpha, leak, x, H, b0, b1, DS, stage_steps, sums):
-    """BPTT for trials [b0, b1) (the module's recursion) and the block's gradient sums.
+    """BPTT for trials [b0, b1) (the module's recursion), adding the block's gradients to `sums`.
 
-    dz (n_steps, n_trials, n_out) is dL/dz_t; ``W_back = [W_rec; W_out]``; rate_scale is
-    l2_rates / (n_trials n_steps); H (h_0..h_T) and DS (sigma'(a_t)) are only read; `sums`
-    (n_rec + n_out, n_rec + n_in + 1), zeros on entry, gets the block's gradients, laid out
-    as below; ``leak = 1 - alpha`` is of the arrays' dtype (computed here from a float32
-    alpha it would be float64, and so the loops).
+    x (n_steps, n_trials, n_in); dz (n_steps, n_trials, n_out) is dL/dz_t; H (n_steps + 1,
+    n_trials, n_rec) holds h_0..h_T and DS (n_steps, n_trials, n_rec) sigma'(a_t), both only
+    read; ``W_back = [W_rec; W_out]``; rate_scale is l2_rates / (n_trials n_steps); ``leak =
+    1 - alpha`` is of the arrays' dtype (computed here from a float32 alpha it would be
+    float64, and so the loops); `sums` (n_rec + n_out, n_rec + n_in + 1) starts at zero.
 
     Step t of a trial gives the rows ``l_t = [d_t, dL/dz_{t-1}]`` and ``r_t = [h_{t-1}, x_t,
-    1]`` (dL/dz_0 = 0; a last pair ``[0, dL/dz_T]``, ``[h_T, 0, 1]``), so that ``sum_t
-    l_t^T r_t = [[dL/dW_rec, dL/dW_in, dL/db_rec], [dL/dW_out, ., dL/db_out]]`` and the rows
-    l_{t+1} @ W_back are ``W_rec^T d_{t+1} + W_out^T dL/dz_t``, the recursion's product and
-    readout term at once. The rows of `stage_steps` steps are summed by one product while in
-    cache (:func:`_stage_steps`); a product per step, of inner dimension n_block, ran at a
-    fraction of the BLAS speed. With its wrapper at (50, 400, 64): 0.70 (float32) and 0.75
-    (float64) of the time of stages for dL/dW_rec alone and loops for the other sums
-    (``bench/ab_commits.py --part backward``).
+    1]`` (dL/dz_0 = 0; a last pair ``[0, dL/dz_T]``, ``[h_T, 0, 1]``), so that ``sum_t l_t^T
+    r_t = [[dL/dW_rec, dL/dW_in, dL/db_rec], [dL/dW_out, ., dL/db_out]]`` (``.`` is unused)
+    and the rows l_{t+1} @ W_back are ``W_rec^T d_{t+1} + W_out^T dL/dz_t``, the recursion's
+    product and readout term at once. Arrays count from 0: at loop index t, ``DS[t]``,
+    ``x[t]`` and ``dz[t]`` are of step t + 1, ``H[t]`` is h_t. The rows of `stage_steps`
+    steps are summed by one product while in cache (:func:`_stage_steps`). With its wrapper
+    at (n_rec, n_steps, n_trials) = (50, 400, 64): 0.70 (float32) and 0.75 (float64) of the
+    time of f42d75d's kernel, which staged dL/dW_rec alone (``bench/ab_commits.py --part``).
     """
     n_steps, n_trials, n_rec = DS.shape
     n_in, n_out, nb = x.shape[2], dz.shape[2], b1 - b0
     n_l, n_r = n_rec + n_out, n_rec + n_in + 1
-    L = np.empty(((stage_steps + 1) * nb, n_l), dtype=DS.dtype)  # rows l_t of a stage, then l_{t+1}
-    R = np.empty(((stage_steps + 1) * nb, n_r), dtype=DS.dtype)  # rows r_t of a stage
+    L = np.empty(((stage_steps + 1) * nb, n_l), dtype=DS.dtype)  # rows l of a stage, and a spare block
+    R = np.empty(((stage_steps + 1) * nb, n_r), dtype=DS.dtype)  # rows r of a stage, and a spare block
     out = np.empty((n_l, n_r), dtype=DS.dtype)
-    g = np.zeros((nb, n_rec), dtype=DS.dtype)  # g_t of the block
+    g = np.zeros((nb, n_rec), dtype=DS.dtype)  # g of the block
     back = np.empty((nb, n_rec), dtype=DS.dtype)  # W_rec^T d_{t+1} + W_out^T dL/dz_t of the block
-    after = stage_steps * nb  # the rows l_{t+1} past the stage: [0, dL/dz_T] first
+    spare = stage_steps * nb  # the block of rows past the stage; first the last pair
     for b in range(nb):  # loops: slice assignments would compile three times as long
-        for i in range(n_l):
-            L[after + b, i] = dz[n_steps - 1, b0 + b, i - n_rec] if i >= n_rec else 0.0
-        for i in range(n_r):
-            R[after + b, i] = H[n_steps, b0 + b, i] if i < n_rec else (1.0 if i == n_r - 1 else 0.0)
-    _add_product(L[after:], R[after:], out, sums)
-    nxt, staged = after, 0  # the first row of l_{t+1}; steps in the stage
+        for i in range(n_rec):
+            L[spare + b, i] = 0.0
+            R[spare + b, i] = H[n_steps, b0 + b, i]
+        for o in range(n_out):
+            L[spare + b, n_rec + o] = dz[n_steps - 1, b0 + b, o]
+        for j in range(n_in):
+            R[spare + b, n_rec + j] = 0.0
+        R[spare + b, n_r - 1] = 1.0
+    _add_product(L[spare:], R[spare:], out, sums)
+    later, staged = spare, 0  # the first of the rows l of the later step; steps in the stage
     for t in range(n_steps - 1, -1, -1):
-        _rows_times(L[nxt:nxt + nb], W_back, back)
+        _rows_times(L[later:later + nb], W_back, back)
         first = staged * nb
         for b in range(nb):
             # short loops over two or three arrays each: LLVM vectorizes them
-            for i in range(n_rec):  # g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t
+            for i in range(n_rec):  # g = (1 - alpha) g_later + W_rec^T d_later + e
                 g[b, i] = leak * g[b, i] + back[b, i] + rate_scale * H[t + 1, b0 + b, i]
-            for i in range(n_rec):  # d_t = alpha sigma'(a_t) g_t
+            for i in range(n_rec):  # d = alpha sigma'(a) g
                 L[first + b, i] = alpha * DS[t, b0 + b, i] * g[b, i]
-            for o in range(n_out):
+            for o in range(n_out):  # dL/dz of the step before; none before the first
                 L[first + b, n_rec + o] = dz[t - 1, b0 + b, o] if t > 0 else 0.0
             for i in range(n_rec):
                 R[first + b, i] = H[t, b0 + b, i]
             for j in range(n_in):
                 R[first + b, n_rec + j] = x[t, b0 + b, j]
             R[first + b, n_r - 1] = 1.0
-        nxt, staged = first, staged + 1
-        if staged == stage_steps or t == 0:  # the stage's sum_t l_t^T r_t
+        later, staged = first, staged + 1
+        if staged == stage_steps or t == 0:  # the stage's sum of l^T r
             _add_product(L[:staged * nb], R[:staged * nb], out, sums)
-            for b in range(nb):  # l_t, needed by the next step, past the stage
+            for b in range(nb):  # these rows l, needed by the next (earlier) step, to the spare block
                 for i in range(n_l):
-                    L[after + b, i] = L[first + b, i]
-            nxt, staged = after, 0
+                    L[spare + b, i] = L[first + b, i]
+            later, staged = spare, 0
 
 
 @_inline
