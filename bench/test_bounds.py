@@ -5,13 +5,13 @@
 A training step at (n_rec, n_steps, n_trials) = (50, 400, 64), the seed's size, does, per
 block of 32 trials and step, one (32, 50) x (50, 50) product forward and one in BPTT (the
 kernels' products have 4 and 2 more rows of W for the inputs, bias and readout: the parts
-here leave those out), and every 11 steps one (52, 352) x (352, 54) product for all the gradients (the stage of
-``kernels._bptt_block``: the rows [d_t, dL/dz_{t-1}] against [h_{t-1}, x_t, 1]): about 3 x 2
-n_trials n_rec^2 n_steps FLOPs in all, the FLOPs counted by bench/test_step.py. At (1000,
-100, 64) the products are (32, 1000) x (1000, 1000) per step and pass, (1002, 512) x (512,
-1004) every 16 steps. Each product is timed here alone, as BLAS runs it on one thread inside
-the kernels, and so are the two elementwise passes that no implementation of the model can
-leave out: the Euler update forward (tanh and its derivative) and the recursion of BPTT
+here leave those out), and every 11 steps one (52, 352) x (352, 54) product for all the
+gradients (the stage of ``kernels._bptt_block``: the rows [d_t, dL/dz_{t-1}] against
+[h_{t-1}, x_t, 1]): about 3 x 2 n_trials n_rec^2 n_steps FLOPs in all, the FLOPs counted
+by bench/test_step.py. At (1000, 100, 64) the products are (32, 1000) x (1000, 1000) per
+step and pass, (1002, 512) x (512, 1004) every 16 steps. Each product is timed here alone,
+as BLAS runs it on one thread inside the kernels, and so are the two elementwise passes
+that no implementation of the model can leave out: the Euler update forward (tanh and its derivative) and the recursion of BPTT
 (``g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t``, ``d_t = alpha sigma'(a_t) g_t``,
 with the rate term of e_t; the readout's ``W_out^T dL/dz_t``, n_out terms per unit, is
 left out). These parts are timed twice: on one thread, where half their sum (with CPU

@@ -96,7 +96,8 @@ def test_step_with_a_busy_core(benchmark, monkeypatch):
     (q_own, l_own), (q_alt, l_alt) = rows.values()
     NOTES.append(f"  purernn's partition / the finer one: {q_own / q_alt:.2f} quiet, {l_own / l_alt:.2f} with the "
                  f"busy core")
-    NOTES.append(f"  {f'{n_default} blocks on one thread':<28} {one:7.2f} ms quiet, {one_loaded:7.2f} ms with the busy core "
+    label = f"{n_default} blocks on one thread"
+    NOTES.append(f"  {label:<28} {one:7.2f} ms quiet, {one_loaded:7.2f} ms with the busy core "
                  f"(one core's worth: x{one / q_own:.2f} of the quiet {n_threads}-thread step; {n_threads} threads "
                  f"with the busy core take {l_own / one_loaded:.2f} of one thread's time)")
     assert all(np.isfinite(v) for pair in rows.values() for v in pair) and np.isfinite(one_loaded)
