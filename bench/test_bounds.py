@@ -11,15 +11,16 @@ gradients (the stage of ``kernels._bptt_block``: the rows [d_t, dL/dz_{t-1}] aga
 by bench/test_step.py. At (1000, 100, 64) the products are (32, 1000) x (1000, 1000) per
 step and pass, (1002, 512) x (512, 1004) every 16 steps. Each product is timed here alone,
 as BLAS runs it on one thread inside the kernels, and so are the two elementwise passes
-that no implementation of the model can leave out: the Euler update forward (tanh and its derivative) and the recursion of BPTT
-(``g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} + e_t``, ``d_t = alpha sigma'(a_t) g_t``,
-with the rate term of e_t; the readout's ``W_out^T dL/dz_t``, n_out terms per unit, is
-left out). These parts are timed twice: on one thread, where half their sum (with CPU
-timing, the sum) is what two threads would take if they did not slow each other down, and
-on the kernels' two threads at once, each with its half of the blocks and one shared
-W_rec, as the kernels run them. The second is the shortest step these parts allow on this
-machine, and the fraction of the measured BLAS peak that it implies bounds what the
-kernels can reach; the summary prints both next to the step's own time.
+that no implementation of the model can leave out: the Euler update forward (tanh and its
+derivative) and the recursion of BPTT (``g_t = (1 - alpha) g_{t+1} + W_rec^T d_{t+1} +
+e_t``, ``d_t = alpha sigma'(a_t) g_t``, with the rate term of e_t; the readout's ``W_out^T
+dL/dz_t``, n_out terms per unit, is left out). These parts are timed twice: on one thread,
+where half their sum (with CPU timing, the sum) is what two threads would take if they did
+not slow each other down, and on the kernels' two threads at once, each with its half of
+the blocks and one shared W_rec, as the kernels run them. The second is the shortest step
+these parts allow on this machine, and the fraction of the measured BLAS peak that it
+implies bounds what the kernels can reach; the summary prints both next to the step's own
+time.
 
 A single trial (50, 400, 1) runs the 2-D kernels on one thread; its parts are the
 product of a step with one row, ``(1, 50) x (50, 50)``, written as loops (a BLAS call
